@@ -1,0 +1,44 @@
+"""Forward models d = f(m), one class per physics.
+
+Every class takes its survey geometry in ``__init__`` and offers
+``simulate(models) -> data`` vectorised over the batch (samples on axis 0),
+with ``parameter_names``/``parameter_units`` and ``data_names``/``data_units``.
+A scenario file selects a class by its ``kind`` (see ``FORWARD_MODELS``).
+"""
+
+from .base import ForwardModel
+from .ves import VES
+
+FORWARD_MODELS = {cls.kind: cls for cls in (VES,)}
+"""Registry: scenario ``forward.kind`` -> forward-model class."""
+
+
+def make_forward(kind, **settings):
+    """Build the forward model a scenario names.
+
+    Parameters
+    ----------
+    kind : str
+        A key of ``FORWARD_MODELS`` (e.g. ``"ves"``).
+    **settings
+        Keyword arguments of that class (survey geometry).
+
+    Returns
+    -------
+    ForwardModel
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is unknown.
+    """
+    try:
+        cls = FORWARD_MODELS[kind]
+    except KeyError:
+        raise ValueError(
+            f"unknown forward kind {kind!r}; choose one of {', '.join(sorted(FORWARD_MODELS))}"
+        ) from None
+    return cls(**settings)
+
+
+__all__ = ["ForwardModel", "VES", "FORWARD_MODELS", "make_forward"]

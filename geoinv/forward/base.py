@@ -1,0 +1,185 @@
+"""What every forward model shares: labels, units and input checks.
+
+A forward model maps a batch of earth models to a batch of data,
+
+    simulate(models) -> data,   (n_samples, n_params) -> (n_samples, n_data),
+
+with samples on axis 0 (shared/DESIGN.md).  A subclass declares its labels and
+units and writes one method, ``_simulate``, which receives models that are
+already checked (float64, right width, finite, physical).  The public
+``simulate`` does the checking, so the rhythm of every forward model is the
+same: check input, compute, shape output, return.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["ForwardModel", "format_rows"]
+
+
+def format_rows(rows, limit=10):
+    """Return row indices as a short readable list, e.g. ``'3, 17, 42'``.
+
+    Parameters
+    ----------
+    rows : sequence of int
+        Offending row indices.
+    limit : int, optional
+        At most this many indices are spelled out; the rest are counted.
+
+    Returns
+    -------
+    str
+    """
+    rows = [int(r) for r in rows]
+    text = ", ".join(str(r) for r in rows[:limit])
+    if len(rows) > limit:
+        text += f" and {len(rows) - limit} more"
+    return text
+
+
+class ForwardModel:
+    """Base class of the forward models in :mod:`geoinv.forward`.
+
+    Subclasses set, in ``__init__``, the survey geometry and the lists
+    ``parameter_names``, ``parameter_units``, ``data_names``, ``data_units``
+    and implement ``_simulate(models)``.  They may override
+    ``_check_physical`` to add rules beyond "finite" (the default requires
+    every parameter to be finite; ``positive`` parameters must be > 0).
+
+    Attributes
+    ----------
+    kind : str
+        The name a scenario file uses to select this model (``forward.kind``).
+    parameter_names : list of str
+        One name per model parameter (column of ``models``).
+    parameter_units : list of str
+        Unit of each parameter, e.g. ``"ohm.m"``.
+    data_names : list of str
+        One label per datum (column of ``data``).
+    data_units : list of str
+        Unit of each datum.
+    positive : ndarray of bool, shape (n_params,)
+        Which parameters must be strictly positive.
+    """
+
+    kind = "base"
+
+    parameter_names: list
+    parameter_units: list
+    data_names: list
+    data_units: list
+
+    @property
+    def n_params(self):
+        """Number of model parameters (columns of ``models``)."""
+        return len(self.parameter_names)
+
+    @property
+    def n_data(self):
+        """Number of data (columns of ``data``)."""
+        return len(self.data_names)
+
+    @property
+    def positive(self):
+        """Boolean mask of parameters that must be > 0 (all, by default)."""
+        return np.ones(self.n_params, dtype=bool)
+
+    def check_models(self, models):
+        """Validate a batch of models and return it as a float64 array.
+
+        Parameters
+        ----------
+        models : array_like, shape (n_samples, n_params) or (n_params,)
+            Earth models, one per row.
+
+        Returns
+        -------
+        models : ndarray, shape (n_samples, n_params)
+            The same models as float64, always two-dimensional.
+
+        Raises
+        ------
+        ValueError
+            If the width is not ``n_params``, or if any row holds a NaN, an
+            infinite value or a non-positive value of a positive parameter.
+            The message names the offending rows.
+        """
+        models = np.asarray(models, dtype=np.float64)
+        if models.ndim == 1:
+            models = models[np.newaxis, :]
+        if models.ndim != 2 or models.shape[1] != self.n_params:
+            raise ValueError(
+                f"{type(self).__name__}: models must have shape (n_samples, "
+                f"{self.n_params}) with columns [{', '.join(self.parameter_names)}]; "
+                f"got shape {np.shape(models)}"
+            )
+        bad = ~np.isfinite(models).all(axis=1)
+        if bad.any():
+            raise ValueError(
+                f"{type(self).__name__}: models rows {format_rows(np.flatnonzero(bad))} "
+                "hold NaN or infinite values"
+            )
+        nonpos = (models[:, self.positive] <= 0).any(axis=1)
+        if nonpos.any():
+            names = [n for n, p in zip(self.parameter_names, self.positive) if p]
+            raise ValueError(
+                f"{type(self).__name__}: models rows {format_rows(np.flatnonzero(nonpos))} "
+                f"have non-positive values; {', '.join(names)} must be > 0"
+            )
+        self._check_physical(models)
+        return models
+
+    def _check_physical(self, models):
+        """Hook for rules beyond finiteness and positivity; raise ValueError."""
+
+    def simulate(self, models):
+        """Compute the data of a batch of models.
+
+        Parameters
+        ----------
+        models : array_like, shape (n_samples, n_params) or (n_params,)
+            Earth models, one per row.
+
+        Returns
+        -------
+        data : ndarray, shape (n_samples, n_data) or (n_data,)
+            The data; one-dimensional if ``models`` was.
+        """
+        single = np.ndim(models) == 1
+        models = self.check_models(models)
+        data = self._simulate(models)
+        return data[0] if single else data
+
+    def _simulate(self, models):
+        raise NotImplementedError
+
+    # Scaling hints used by the pipeline (geoinv.scaling).
+    data_log = True
+    """Whether the data are scaled in log10 before entering the network."""
+
+    def data_bounds(self, low, high):
+        """Bounds of the data implied by a prior box, or None.
+
+        Parameters
+        ----------
+        low, high : ndarray, shape (n_params,)
+            Lower and upper bounds of the prior box, physical units.
+
+        Returns
+        -------
+        (data_low, data_high) : tuple of ndarray, shape (n_data,), or None
+            Physical bounds used to scale the data into the network's input
+            range; ``None`` means "take them from the training data".
+        """
+        return None
+
+    def settings(self):
+        """Keyword arguments that rebuild this forward model (for saving)."""
+        raise NotImplementedError
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.settings().items()
+                         if not isinstance(v, (list, np.ndarray)))
+        return f"{type(self).__name__}({args})"
