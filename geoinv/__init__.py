@@ -1,0 +1,41 @@
+"""geoinv: geophysical inversion with three-layer backpropagation networks.
+
+Sample earth models from a prior box, simulate their data with a forward
+model, train a BP network on data -> model, and use it as the inverse
+m = f^-1(d), always reporting how it does inside the training box (ID) and
+outside it (OOD).
+
+Conventions (stated once, tested in tests/test_conventions.py)
+--------------------------------------------------------------
+- Arrays hold samples on axis 0: models (n_samples, n_params),
+  data (n_samples, n_data).
+- Layered earths are numbered top-down; a model vector is
+  [rho_1 .. rho_N, h_1 .. h_(N-1)] (ohm.m, m); the last layer is a half-space.
+- SI units unless a quantity says otherwise; every parameter and datum
+  carries its unit (``parameter_units``, ``data_units``).
+- Every random function takes ``rng``: a numpy Generator or an int seed.
+"""
+
+from importlib import metadata as _metadata
+
+from . import forward
+from .dataset import Dataset, make_dataset
+from .evaluation import evaluate
+from .inverter import NetworkInversion, load
+from .model_space import ModelSpace, Parameter
+from .network import BPNetwork
+from .noise import GaussianNoise
+from .scaling import Scaler
+from .scenario import Scenario, ScenarioError, load_scenario
+from .training import GradientDescent, History
+
+try:
+    __version__ = _metadata.version("geoinv")
+except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "forward", "Dataset", "make_dataset", "evaluate", "NetworkInversion", "load",
+    "ModelSpace", "Parameter", "BPNetwork", "GaussianNoise", "Scaler", "Scenario",
+    "ScenarioError", "load_scenario", "GradientDescent", "History",
+]

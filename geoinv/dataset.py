@@ -1,0 +1,90 @@
+"""Training and test sets: sampled models, their simulated data, noise.
+
+``make_dataset`` is the box "sample models -> forward-model -> add noise" of
+the data flow: arrays in, a :class:`Dataset` of arrays out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .forward.base import format_rows
+from .model_space import as_generator
+
+__all__ = ["Dataset", "make_dataset"]
+
+
+@dataclass
+class Dataset:
+    """Models with their noisy data.
+
+    Attributes
+    ----------
+    models : ndarray, shape (n_samples, n_params)
+        True models, physical units.
+    data : ndarray, shape (n_samples, n_data)
+        Observed (noisy) data.
+    clean : ndarray, shape (n_samples, n_data)
+        Noise-free data of ``models``.
+    sigma : ndarray, shape (n_samples, n_data)
+        Standard deviation of the noise of each datum.
+    """
+
+    models: np.ndarray
+    data: np.ndarray
+    clean: np.ndarray
+    sigma: np.ndarray
+
+    def __len__(self):
+        return len(self.models)
+
+    def subset(self, index):
+        """A Dataset of the rows ``index`` (slice, mask or integer array)."""
+        return Dataset(self.models[index], self.data[index], self.clean[index], self.sigma[index])
+
+
+def make_dataset(forward, space, n, noise, rng=None, *, ood_shell=None, method="uniform"):
+    """Sample models, simulate their data and add noise.
+
+    Parameters
+    ----------
+    forward : geoinv.forward.ForwardModel
+    space : geoinv.ModelSpace
+        Prior box; its columns match ``forward.parameter_names``.
+    n : int
+        Number of samples.
+    noise : geoinv.noise.GaussianNoise
+    rng : numpy.random.Generator or int or None
+    ood_shell : float or None
+        None draws inside the box (in distribution); a number draws from the
+        shell of that relative width outside it (out of distribution).
+    method : {"uniform", "lhs"}
+        Sampling inside the box (ignored for the OOD shell, which is uniform).
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    ValueError
+        If noise makes data non-positive where the forward model works in
+        log10 (lower the noise level), naming the rows.
+    """
+    rng = as_generator(rng)
+    if ood_shell is None:
+        models = space.sample(n, rng, method=method)
+    else:
+        models = space.sample_ood(n, rng, shell=ood_shell)
+    clean = forward.simulate(models)
+    data, sigma = noise.add(clean, rng)
+    if forward.data_log:
+        bad = (data <= 0).any(axis=1)
+        if bad.any():
+            raise ValueError(
+                f"noise made data rows {format_rows(np.flatnonzero(bad))} non-positive; "
+                "these data are used in log10, so lower the noise level"
+            )
+    return Dataset(models, data, clean, sigma)

@@ -1,0 +1,121 @@
+"""How well an inversion does: parameter errors and re-simulated data misfit.
+
+Metrics, per split (``test_id``, ``test_ood``, ...), in the long format
+``split, quantity, metric, value`` of ``metrics.csv``:
+
+Per parameter (quantity = parameter name)
+    ``median_rel_err``   median over samples of |m_pred - m_true| / |m_true|
+    ``rmse_log10``       sqrt(mean((log10 m_pred - log10 m_true)**2)), log parameters
+    ``rmse``             sqrt(mean((m_pred - m_true)**2)), linear parameters [unit]
+    ``fraction_in_box``  fraction of predictions inside the prior bounds
+Data (quantity = ``data``): the predicted models are simulated again and
+compared with the observed data, per sounding
+    ``rms_misfit`` = sqrt(mean(((d_obs - d_pred) / sigma)**2))
+      (1 = fits to the noise), summarised as ``median_rms_misfit``,
+      ``mean_rms_misfit`` and ``fraction_rms_le_1.2``;
+    ``rel_misfit`` = mean(|d_pred - d_obs| / |d_obs|), summarised as
+      ``median_rel_misfit``.
+``n_samples`` counts the soundings of the split.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["parameter_metrics", "data_misfit", "misfit_metrics", "evaluate", "FIT_THRESHOLD"]
+
+FIT_THRESHOLD = 1.2
+"""An RMS misfit at or below this counts as fitting the data to the noise."""
+
+
+def parameter_metrics(true, pred, space):
+    """Per-parameter error metrics.
+
+    Parameters
+    ----------
+    true, pred : ndarray, shape (n_samples, n_params)
+        True and predicted models, physical units.
+    space : geoinv.ModelSpace
+
+    Returns
+    -------
+    list of (quantity, metric, value)
+    """
+    true = np.asarray(true, dtype=np.float64)
+    pred = np.asarray(pred, dtype=np.float64)
+    rows = []
+    inside = (pred >= space.low) & (pred <= space.high)
+    for j, name in enumerate(space.names):
+        t, p = true[:, j], pred[:, j]
+        rows.append((name, "median_rel_err", float(np.median(np.abs(p - t) / np.abs(t)))))
+        if space.log[j]:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                err = np.log10(p) - np.log10(t)
+            rows.append((name, "rmse_log10", float(np.sqrt(np.mean(err**2)))))
+        else:
+            rows.append((name, "rmse", float(np.sqrt(np.mean((p - t) ** 2)))))
+        rows.append((name, "fraction_in_box", float(np.mean(inside[:, j]))))
+    return rows
+
+
+def data_misfit(data_obs, data_pred, sigma):
+    """Per-sounding misfits between observed and predicted data.
+
+    Parameters
+    ----------
+    data_obs, data_pred, sigma : ndarray, shape (n_samples, n_data)
+
+    Returns
+    -------
+    rms : ndarray, shape (n_samples,)
+        RMS of the residuals normalised by ``sigma`` (NaN where a sigma is 0).
+    rel : ndarray, shape (n_samples,)
+        Mean relative misfit |d_pred - d_obs| / |d_obs|.
+    """
+    data_obs = np.asarray(data_obs, dtype=np.float64)
+    data_pred = np.asarray(data_pred, dtype=np.float64)
+    sigma = np.asarray(sigma, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(sigma > 0, (data_obs - data_pred) / sigma, np.nan)
+        rms = np.sqrt(np.mean(r**2, axis=1))
+        rel = np.mean(np.abs(data_pred - data_obs) / np.abs(data_obs), axis=1)
+    return rms, rel
+
+
+def misfit_metrics(rms, rel):
+    """Summaries of per-sounding misfits as (quantity, metric, value) rows."""
+    return [
+        ("data", "median_rms_misfit", float(np.median(rms))),
+        ("data", "mean_rms_misfit", float(np.mean(rms))),
+        ("data", f"fraction_rms_le_{FIT_THRESHOLD:g}", float(np.mean(rms <= FIT_THRESHOLD))),
+        ("data", "median_rel_misfit", float(np.median(rel))),
+    ]
+
+
+def evaluate(forward, space, models_true, models_pred, data_obs, sigma, split):
+    """All metrics of one split, as a long DataFrame.
+
+    Parameters
+    ----------
+    forward : geoinv.forward.ForwardModel
+        Used to simulate the data of the predicted models.
+    space : geoinv.ModelSpace
+    models_true, models_pred : ndarray, shape (n_samples, n_params)
+    data_obs, sigma : ndarray, shape (n_samples, n_data)
+    split : str
+        Label of the split, e.g. ``"test_id"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``split, quantity, metric, value``.
+    """
+    data_pred = forward.simulate(models_pred)
+    rms, rel = data_misfit(data_obs, data_pred, sigma)
+    rows = [("all", "n_samples", float(len(models_true)))]
+    rows += parameter_metrics(models_true, models_pred, space)
+    rows += misfit_metrics(rms, rel)
+    return pd.DataFrame(
+        [(split, q, m, v) for q, m, v in rows], columns=["split", "quantity", "metric", "value"]
+    )

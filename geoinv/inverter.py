@@ -1,0 +1,233 @@
+"""A trained BP network bundled with what it needs to invert physical data.
+
+:class:`NetworkInversion` holds the forward model, the prior box, the two
+scalers and the network.  ``predict(data)`` takes soundings in physical units
+and returns models in physical units: scale the data, one forward pass,
+inverse-scale the output.  ``save``/``load`` write and read all of it in one
+``.npz`` file (arrays plus a JSON description), and a loaded object gives
+identical predictions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .activations import get_activation
+from .forward import make_forward
+from .model_space import ModelSpace
+from .network import BPNetwork
+from .scaling import Scaler
+
+__all__ = ["NetworkInversion", "load", "INPUT_RANGE"]
+
+INPUT_RANGE = (-1.0, 1.0)
+"""Interval the data bounds are mapped onto at the network's input."""
+
+FORMAT_VERSION = 1
+
+
+class NetworkInversion:
+    """Network inverse m = f^-1(d) in physical units.
+
+    Parameters
+    ----------
+    forward : geoinv.forward.ForwardModel
+    space : geoinv.ModelSpace
+        Prior box the network is trained on.
+    network : geoinv.BPNetwork
+        Input size ``forward.n_data``, output size ``space.n_params``.
+    data_scaler, model_scaler : geoinv.scaling.Scaler
+    scenario : dict, optional
+        The resolved scenario this inversion came from (kept when saved).
+    """
+
+    def __init__(self, forward, space, network, data_scaler, model_scaler, scenario=None):
+        self.forward = forward
+        self.space = space
+        self.network = network
+        self.data_scaler = data_scaler
+        self.model_scaler = model_scaler
+        self.scenario = scenario
+
+    @classmethod
+    def create(cls, forward, space, n_hidden, hidden="logsig", output="logsig",
+               rng=None, data_bounds=None, scenario=None):
+        """Build an untrained inversion with scalers fitted from the prior box.
+
+        Parameters
+        ----------
+        forward : geoinv.forward.ForwardModel
+        space : geoinv.ModelSpace
+        n_hidden : int
+            Hidden-layer size.
+        hidden, output : str
+            Activation names (see ``geoinv.activations.ACTIVATIONS``).
+        rng : numpy.random.Generator or int or None
+            Seeds the initial weights.
+        data_bounds : (ndarray, ndarray), optional
+            Physical data bounds for the input scaler; default
+            ``forward.data_bounds(space.low, space.high)``.
+        scenario : dict, optional
+
+        Returns
+        -------
+        NetworkInversion
+
+        Raises
+        ------
+        ValueError
+            If the forward model implies no data bounds and none are given.
+        """
+        if data_bounds is None:
+            data_bounds = forward.data_bounds(space.low, space.high)
+        if data_bounds is None:
+            raise ValueError(
+                f"{type(forward).__name__} implies no data bounds; pass data_bounds"
+            )
+        data_scaler = Scaler(*data_bounds, log=forward.data_log, target=INPUT_RANGE)
+        model_scaler = Scaler(space.low, space.high, space.log,
+                              target=get_activation(output).working_range)
+        network = BPNetwork(forward.n_data, n_hidden, space.n_params,
+                            hidden=hidden, output=output, rng=rng)
+        return cls(forward, space, network, data_scaler, model_scaler, scenario)
+
+    # -- the data flow ---------------------------------------------------------
+    def network_inputs(self, data):
+        """Observed data (n_samples, n_data) -> scaled network inputs."""
+        return self.data_scaler.transform(data)
+
+    def network_targets(self, models):
+        """Models (n_samples, n_params) -> scaled network targets."""
+        return self.model_scaler.transform(models)
+
+    def fit(self, train, validation=None, trainer=None, rng=None):
+        """Train the network on data -> model pairs.
+
+        Parameters
+        ----------
+        train, validation : geoinv.dataset.Dataset
+        trainer : geoinv.training.Trainer, optional
+            Default: ``GradientDescent()`` with its defaults.
+        rng : numpy.random.Generator or int or None
+            Shuffling.
+
+        Returns
+        -------
+        geoinv.training.History
+        """
+        from .training import GradientDescent
+
+        trainer = trainer if trainer is not None else GradientDescent()
+        X, T = self.network_inputs(train.data), self.network_targets(train.models)
+        if validation is not None:
+            X_val = self.network_inputs(validation.data)
+            T_val = self.network_targets(validation.models)
+        else:
+            X_val = T_val = None
+        self.history_ = trainer.fit(self.network, X, T, X_val, T_val, rng=rng)
+        return self.history_
+
+    def predict(self, data):
+        """Invert data: one forward pass of the network.
+
+        Parameters
+        ----------
+        data : array_like, shape (n_samples, n_data) or (n_data,)
+            Observed data in physical units, columns as ``forward.data_names``.
+
+        Returns
+        -------
+        models : ndarray, shape (n_samples, n_params) or (n_params,)
+            Physical units, columns as ``space.names``.
+        """
+        data = np.asarray(data, dtype=np.float64)
+        single = data.ndim == 1
+        data = np.atleast_2d(data)
+        if data.shape[1] != self.forward.n_data:
+            raise ValueError(
+                f"data must have {self.forward.n_data} columns "
+                f"({self.forward.data_names[0]} ...), got {data.shape[1]}"
+            )
+        models = self.model_scaler.inverse_transform(
+            self.network.predict(self.network_inputs(data))
+        )
+        return models[0] if single else models
+
+    # -- saving ----------------------------------------------------------------
+    def save(self, path):
+        """Write everything to one ``.npz`` file, atomically.
+
+        Parameters
+        ----------
+        path : str or Path
+            Target file; written to a temporary file first, then renamed, so
+            a failure leaves no half-written file.
+        """
+        path = Path(path)
+        net = self.network.to_dict()
+        arrays = {f"network.{k}": v for k, v in net.items() if isinstance(v, np.ndarray)}
+        meta = {
+            "format_version": FORMAT_VERSION,
+            "forward": {"kind": self.forward.kind, "settings": _jsonable(self.forward.settings())},
+            "space": self.space.to_dict(),
+            "data_scaler": self.data_scaler.to_dict(),
+            "model_scaler": self.model_scaler.to_dict(),
+            "network": _jsonable({k: v for k, v in net.items() if not isinstance(v, np.ndarray)}),
+            "scenario": self.scenario,
+        }
+        arrays["meta"] = np.array(json.dumps(meta))
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, **arrays)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+
+def load(path):
+    """Load a :class:`NetworkInversion` written by ``save`` (one call).
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    NetworkInversion
+    """
+    with np.load(path, allow_pickle=False) as f:
+        meta = json.loads(str(f["meta"]))
+        net = dict(meta["network"])
+        net.update({k.split(".", 1)[1]: f[k] for k in f.files if k.startswith("network.")})
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise ValueError(f"{path}: unsupported format version {meta.get('format_version')}")
+    forward = make_forward(meta["forward"]["kind"], **meta["forward"]["settings"])
+    return NetworkInversion(
+        forward,
+        ModelSpace.from_dict(meta["space"]),
+        BPNetwork.from_dict(net),
+        Scaler.from_dict(meta["data_scaler"]),
+        Scaler.from_dict(meta["model_scaler"]),
+        scenario=meta["scenario"],
+    )
+
+
+def _jsonable(obj):
+    """Convert numpy values inside dicts/lists to plain Python for JSON."""
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj

@@ -1,0 +1,515 @@
+"""The three-layer BP network: weights V and W, forward pass, backpropagation.
+
+The formulation is the classical one (shared/DESIGN.md, seed 002; Han Liqun's
+textbook, figure 8.11), written for a batch of samples in the rows of X:
+
+    X_aug = [-1, X]                      (n, n_in + 1)   x0 = -1: thresholds
+    net_y = X_aug @ V.T,  Y = f(net_y)   (n, n_hidden)   V: (n_hidden, n_in + 1)
+    Y_aug = [-1, Y]                      (n, n_hidden + 1)
+    net_o = Y_aug @ W.T,  O = g(net_o)   (n, n_out)      W: (n_out, n_hidden + 1)
+
+Column 0 of V and of W holds the thresholds: setting ``V[:, 0] = b`` shifts
+net_y by -b.  The error is the batch mean of the per-sample squared error,
+
+    E = 1/n sum_p 1/2 sum_k (t_pk - o_pk)^2,
+
+and backpropagation gives, with the error signals delta_o and delta_y,
+
+    delta_o = (T - O) * g'(net_o)                    (n, n_out)
+    delta_y = (delta_o @ W[:, 1:]) * f'(net_y)       (n, n_hidden)
+    dE/dW   = -delta_o.T @ Y_aug / n                 (n_out, n_hidden + 1)
+    dE/dV   = -delta_y.T @ X_aug / n                 (n_hidden, n_in + 1)
+
+so a gradient-descent step is ``V -= lr * dE/dV`` (the textbook's
+``V += lr * delta_y x``).  Everything is plain numpy.
+
+V and W are views into one flat weight vector ``[V.ravel(), W.ravel()]``:
+optimisers that work on a vector (Levenberg-Marquardt, L-BFGS) use
+:meth:`BPNetwork.flat_weights` and :meth:`BPNetwork.set_flat_weights`, and the
+gradient-descent trainer updates V and W in one vector operation.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import NamedTuple
+
+import numpy as np
+
+from .activations import get_activation
+
+__all__ = ["BPNetwork", "Signals"]
+
+
+class Signals(NamedTuple):
+    """The signals of one forward pass, kept for backpropagation.
+
+    Attributes
+    ----------
+    X_aug : ndarray, shape (n_samples, n_in + 1)
+        Inputs with x0 = -1 in column 0.
+    net_y : ndarray, shape (n_samples, n_hidden)
+        Net input of the hidden layer, ``X_aug @ V.T``.
+    Y_aug : ndarray, shape (n_samples, n_hidden + 1)
+        Hidden outputs with y0 = -1 in column 0.
+    net_o : ndarray, shape (n_samples, n_out)
+        Net input of the output layer, ``Y_aug @ W.T``.
+    O : ndarray, shape (n_samples, n_out)
+        Network outputs.
+    """
+
+    X_aug: np.ndarray
+    net_y: np.ndarray
+    Y_aug: np.ndarray
+    net_o: np.ndarray
+    O: np.ndarray
+
+    @property
+    def Y(self):
+        """Hidden outputs without y0, shape (n_samples, n_hidden) (a view)."""
+        return self.Y_aug[:, 1:]
+
+
+def _format_rows(rows, limit=10):
+    """Row indices as a short readable list, e.g. ``'3, 17 and 40 more'``."""
+    rows = [int(r) for r in rows]
+    text = ", ".join(str(r) for r in rows[:limit])
+    if len(rows) > limit:
+        text += f" and {len(rows) - limit} more"
+    return text
+
+
+def _check_array(A, width, name, width_name, dtype):
+    """Return ``A`` as a finite 2-D array of the given width, or raise ValueError."""
+    A = np.asarray(A, dtype=dtype)
+    if A.ndim != 2 or A.shape[1] != width:
+        hint = " (for one sample use A.reshape(1, -1))" if A.ndim == 1 else ""
+        raise ValueError(
+            f"{name} must have shape (n_samples, {width}) to match {width_name}="
+            f"{width}; got shape {A.shape}{hint}"
+        )
+    if A.shape[0] == 0:
+        raise ValueError(f"{name} has no samples (shape {A.shape})")
+    bad = ~np.isfinite(A).all(axis=1)
+    if bad.any():
+        raise ValueError(
+            f"{name} holds NaN or infinite values in rows {_format_rows(np.flatnonzero(bad))}"
+        )
+    return A
+
+
+def _positive_int(value, name):
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise ValueError(f"{name} must be an integer >= 1; got {value!r}") from None
+    if value < 1:
+        raise ValueError(f"{name} must be an integer >= 1; got {value}")
+    return value
+
+
+class BPNetwork:
+    """Three-layer backpropagation network with thresholds as weights on -1.
+
+    Parameters
+    ----------
+    n_in : int
+        Number of inputs (data values per sample).
+    n_hidden : int
+        Number of hidden neurons.
+    n_out : int
+        Number of outputs (model parameters per sample).
+    hidden : {"logsig", "tansig", "purelin"}, optional
+        Activation f of the hidden layer; logsig (unipolar sigmoid) by default.
+    output : {"logsig", "tansig", "purelin"}, optional
+        Activation g of the output layer; logsig by default.  Targets should
+        lie in ``ACTIVATIONS[output].working_range``.
+    rng : numpy.random.Generator or int or None, optional
+        Source of the initial weights.  Every weight, thresholds included, is
+        drawn from U(-a, a) with a = 1/sqrt(fan_in), fan_in being the width of
+        the layer's augmented input (n_in + 1 for V, n_hidden + 1 for W); V is
+        drawn first, then W.  With inputs of order one this keeps net inputs
+        of order one, in the steep part of the sigmoids.  The same seed gives
+        the same weights.
+    dtype : numpy dtype, optional
+        Floating dtype of the weights and of all computations (float64).
+
+    Attributes
+    ----------
+    V : ndarray, shape (n_hidden, n_in + 1)
+        Input -> hidden weights; column 0 holds the hidden thresholds.
+    W : ndarray, shape (n_out, n_hidden + 1)
+        Hidden -> output weights; column 0 holds the output thresholds.
+    n_in, n_hidden, n_out : int
+        Layer sizes.
+    hidden, output : str
+        Names of the activations.
+
+    Examples
+    --------
+    >>> net = BPNetwork(2, 3, 1, rng=0)
+    >>> net.V.shape, net.W.shape
+    ((3, 3), (1, 4))
+    >>> net.predict([[0.1, 0.2]]).shape
+    (1, 1)
+    """
+
+    def __init__(self, n_in, n_hidden, n_out, hidden="logsig", output="logsig",
+                 rng=None, dtype=np.float64):
+        self._setup(n_in, n_hidden, n_out, hidden, output, dtype)
+        rng = np.random.default_rng(rng)
+        a_v = 1.0 / np.sqrt(self.n_in + 1)
+        a_w = 1.0 / np.sqrt(self.n_hidden + 1)
+        self._V[...] = rng.uniform(-a_v, a_v, size=self._V.shape)
+        self._W[...] = rng.uniform(-a_w, a_w, size=self._W.shape)
+
+    def _setup(self, n_in, n_hidden, n_out, hidden, output, dtype):
+        """Check the architecture and allocate the flat weight vector (zeros)."""
+        self.n_in = _positive_int(n_in, "n_in")
+        self.n_hidden = _positive_int(n_hidden, "n_hidden")
+        self.n_out = _positive_int(n_out, "n_out")
+        self.f = get_activation(hidden)
+        self.g = get_activation(output)
+        self.hidden, self.output = self.f.name, self.g.name
+        self.dtype = np.dtype(dtype)
+        if not np.issubdtype(self.dtype, np.floating):
+            raise ValueError(f"dtype must be a floating dtype; got {self.dtype}")
+        n_V = self.n_hidden * (self.n_in + 1)
+        n_W = self.n_out * (self.n_hidden + 1)
+        # V and W are views into _w; _w is never rebound, only written into.
+        self._w = np.zeros(n_V + n_W, dtype=self.dtype)
+        self._V = self._w[:n_V].reshape(self.n_hidden, self.n_in + 1)
+        self._W = self._w[n_V:].reshape(self.n_out, self.n_hidden + 1)
+
+    # ------------------------------------------------------------------ weights
+    @property
+    def V(self):
+        """Input -> hidden weights, shape (n_hidden, n_in + 1); column 0: thresholds."""
+        return self._V
+
+    @V.setter
+    def V(self, value):
+        self._V[...] = self._check_weights(value, self._V.shape, "V")
+
+    @property
+    def W(self):
+        """Hidden -> output weights, shape (n_out, n_hidden + 1); column 0: thresholds."""
+        return self._W
+
+    @W.setter
+    def W(self, value):
+        self._W[...] = self._check_weights(value, self._W.shape, "W")
+
+    @property
+    def n_weights(self):
+        """Total number of weights, thresholds included."""
+        return self._w.size
+
+    def _check_weights(self, value, shape, name):
+        value = np.asarray(value, dtype=self.dtype)
+        if value.shape != shape:
+            raise ValueError(f"{name} must have shape {shape}; got {value.shape}")
+        if not np.isfinite(value).all():
+            raise ValueError(f"{name} holds NaN or infinite values")
+        return value
+
+    def flat_weights(self):
+        """Return a copy of all weights as one vector.
+
+        Returns
+        -------
+        w : ndarray, shape (n_weights,)
+            ``np.concatenate([V.ravel(), W.ravel()])`` (row-major: neuron by
+            neuron, threshold first).
+        """
+        return self._w.copy()
+
+    def set_flat_weights(self, w):
+        """Set all weights from one vector laid out as :meth:`flat_weights`.
+
+        Parameters
+        ----------
+        w : array_like, shape (n_weights,)
+        """
+        self._w[...] = self._check_weights(w, self._w.shape, "w")
+
+    # ------------------------------------------------------------------ checks
+    def _check_X(self, X, name="X"):
+        return _check_array(X, self.n_in, name, "n_in", self.dtype)
+
+    def _check_T(self, T, n_samples, name="T"):
+        T = _check_array(T, self.n_out, name, "n_out", self.dtype)
+        if T.shape[0] != n_samples:
+            raise ValueError(
+                f"{name} has {T.shape[0]} samples but the inputs have {n_samples}"
+            )
+        return T
+
+    def _augment(self, X):
+        """Return [-1, X]: the inputs with x0 = -1 in front (X already checked)."""
+        X_aug = np.empty((X.shape[0], X.shape[1] + 1), dtype=self.dtype)
+        X_aug[:, 0] = -1.0
+        X_aug[:, 1:] = X
+        return X_aug
+
+    # ------------------------------------------------------------------ forward
+    def forward(self, X):
+        """Propagate a batch forward and keep the signals backpropagation needs.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_in)
+
+        Returns
+        -------
+        Signals
+            Named tuple ``(X_aug, net_y, Y_aug, net_o, O)`` with property ``Y``.
+
+        Raises
+        ------
+        ValueError
+            If X has the wrong shape or holds non-finite values (rows named).
+        """
+        return self._forward_aug(self._augment(self._check_X(X)))
+
+    def _forward_aug(self, X_aug):
+        n = X_aug.shape[0]
+        net_y = X_aug @ self._V.T
+        Y_aug = np.empty((n, self.n_hidden + 1), dtype=self.dtype)
+        Y_aug[:, 0] = -1.0
+        self.f.f(net_y, out=Y_aug[:, 1:])
+        net_o = Y_aug @ self._W.T
+        O = self.g.f(net_o)
+        return Signals(X_aug, net_y, Y_aug, net_o, O)
+
+    def predict(self, X):
+        """Network outputs for a batch of inputs.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_in)
+
+        Returns
+        -------
+        O : ndarray, shape (n_samples, n_out)
+        """
+        return self.forward(X).O
+
+    def loss(self, X, T):
+        """Error E: batch mean of 1/2 sum_k (t_k - o_k)^2.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_in)
+        T : array_like, shape (n_samples, n_out)
+            Targets.
+
+        Returns
+        -------
+        float
+        """
+        X = self._check_X(X)
+        T = self._check_T(T, X.shape[0])
+        return self._loss_aug(self._augment(X), T)
+
+    def _loss_aug(self, X_aug, T):
+        err = T - self._forward_aug(X_aug).O
+        return 0.5 * float(np.vdot(err, err)) / T.shape[0]
+
+    # ------------------------------------------------------------------ backward
+    def gradients(self, X, T):
+        """Gradient of E with respect to V and W, by backpropagation.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_in)
+        T : array_like, shape (n_samples, n_out)
+
+        Returns
+        -------
+        dE_dV : ndarray, shape (n_hidden, n_in + 1)
+        dE_dW : ndarray, shape (n_out, n_hidden + 1)
+            Gradients of E (not their negatives): descend with
+            ``V -= lr * dE_dV``.
+        """
+        signals = self.forward(X)
+        T = self._check_T(T, signals.O.shape[0])
+        return self.backward(signals, T)
+
+    def backward(self, signals, T):
+        """Backpropagate the error of a forward pass.
+
+        Parameters
+        ----------
+        signals : Signals
+            Returned by :meth:`forward` with the current weights.
+        T : ndarray, shape (n_samples, n_out)
+            Targets (not checked here).
+
+        Returns
+        -------
+        dE_dV : ndarray, shape (n_hidden, n_in + 1)
+        dE_dW : ndarray, shape (n_out, n_hidden + 1)
+        """
+        dE_dV = np.empty_like(self._V)
+        dE_dW = np.empty_like(self._W)
+        self._backward_into(signals, np.asarray(T, dtype=self.dtype), dE_dV, dE_dW)
+        return dE_dV, dE_dW
+
+    def loss_and_gradient(self, X, T):
+        """E and its gradient as a flat vector, for vector optimisers.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_in)
+        T : array_like, shape (n_samples, n_out)
+
+        Returns
+        -------
+        E : float
+        dE_dw : ndarray, shape (n_weights,)
+            Laid out as :meth:`flat_weights`.
+        """
+        signals = self.forward(X)
+        T = self._check_T(T, signals.O.shape[0])
+        dE_dw = np.empty_like(self._w)
+        n_V = self._V.size
+        E = self._backward_into(signals, T, dE_dw[:n_V].reshape(self._V.shape),
+                                dE_dw[n_V:].reshape(self._W.shape))
+        return E, dE_dw
+
+    def _backward_into(self, s, T, dE_dV, dE_dW):
+        """Write dE/dV and dE/dW into the given C-contiguous arrays; return E."""
+        n = T.shape[0]
+        delta_o = T - s.O
+        E = 0.5 * float(np.vdot(delta_o, delta_o)) / n
+        delta_o *= self.g.df(s.net_o, s.O)
+        delta_y = delta_o @ self._W[:, 1:]
+        delta_y *= self.f.df(s.net_y, s.Y)
+        np.dot(delta_o.T, s.Y_aug, out=dE_dW)
+        dE_dW *= -1.0 / n
+        np.dot(delta_y.T, s.X_aug, out=dE_dV)
+        dE_dV *= -1.0 / n
+        return E
+
+    def _sample_step_into(self, x_aug, t, scale, ws):
+        """One sample, no allocation: write ``scale * dE/dw`` into ``ws.grad``.
+
+        The per-sample path of online training.  Same formulas as
+        :meth:`_backward_into` with n = 1, on 1-D vectors and the preallocated
+        buffers of ``ws`` (from :meth:`_sample_workspace`).
+        """
+        np.dot(self._V, x_aug, out=ws.net_y)
+        self.f.f(ws.net_y, out=ws.y)
+        np.dot(self._W, ws.y_aug, out=ws.net_o)
+        self.g.f(ws.net_o, out=ws.o)
+        delta_o, delta_y = ws.delta_o, ws.delta_y
+        np.subtract(t, ws.o, out=delta_o)
+        delta_o *= self.g.df(ws.net_o, ws.o, out=ws.d_o)
+        delta_o *= -scale          # dE/dw = -delta * input, so this gives scale * dE/dw
+        np.dot(delta_o, ws.W_h, out=delta_y)
+        delta_y *= self.f.df(ws.net_y, ws.y, out=ws.d_y)
+        np.multiply.outer(delta_o, ws.y_aug, out=ws.grad_W)
+        np.multiply.outer(delta_y, x_aug, out=ws.grad_V)
+
+    def _sample_workspace(self):
+        """Buffers for :meth:`_sample_step_into` (valid while the net lives)."""
+        return _SampleWorkspace(self)
+
+    # ------------------------------------------------------------------ saving
+    def to_dict(self):
+        """Everything needed to rebuild the network, as plain values.
+
+        Returns
+        -------
+        dict
+            Keys ``n_in``, ``n_hidden``, ``n_out`` (int), ``hidden``, ``output``,
+            ``dtype`` (str), ``V``, ``W`` (ndarray copies).  Suitable for
+            ``np.savez(path, **d)`` or, with arrays turned into lists, JSON.
+        """
+        return {
+            "n_in": self.n_in, "n_hidden": self.n_hidden, "n_out": self.n_out,
+            "hidden": self.hidden, "output": self.output, "dtype": self.dtype.name,
+            "V": self._V.copy(), "W": self._W.copy(),
+        }
+
+    @classmethod
+    def from_dict(cls, d):
+        """Rebuild a network saved with :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : mapping
+            As returned by :meth:`to_dict`, or loaded back from ``.npz`` (0-d
+            arrays are accepted for the scalars) or JSON (nested lists).
+
+        Returns
+        -------
+        BPNetwork
+            Identical weights, hence identical predictions.
+
+        Raises
+        ------
+        ValueError
+            If keys are missing or values do not fit the architecture.
+        """
+        keys = ("n_in", "n_hidden", "n_out", "hidden", "output", "V", "W")
+        missing = [k for k in keys if k not in d]
+        if missing:
+            raise ValueError(f"network dict lacks {', '.join(missing)}")
+
+        def scalar(key, kind):
+            return kind(np.asarray(d[key]).item())
+
+        net = cls.__new__(cls)
+        net._setup(scalar("n_in", int), scalar("n_hidden", int), scalar("n_out", int),
+                   scalar("hidden", str), scalar("output", str),
+                   scalar("dtype", str) if "dtype" in d else np.float64)
+        net.V = d["V"]
+        net.W = d["W"]
+        return net
+
+    def copy(self):
+        """Return an independent copy (same architecture, copied weights)."""
+        return type(self).from_dict(self.to_dict())
+
+    def __getstate__(self):
+        # V and W are views of _w; pickle the vector and rebuild the views.
+        d = self.to_dict()
+        del d["V"], d["W"]
+        d["w"] = self._w
+        return d
+
+    def __setstate__(self, state):
+        self._setup(state["n_in"], state["n_hidden"], state["n_out"],
+                    state["hidden"], state["output"], state["dtype"])
+        self._w[...] = state["w"]
+
+    def __repr__(self):
+        return (f"BPNetwork(n_in={self.n_in}, n_hidden={self.n_hidden}, "
+                f"n_out={self.n_out}, hidden={self.hidden!r}, output={self.output!r})")
+
+
+class _SampleWorkspace:
+    """Preallocated 1-D buffers of the per-sample backpropagation path."""
+
+    __slots__ = ("net_y", "y_aug", "y", "net_o", "o", "delta_o", "delta_y",
+                 "d_o", "d_y", "W_h", "grad", "grad_V", "grad_W")
+
+    def __init__(self, net):
+        dt = net.dtype
+        self.net_y = np.empty(net.n_hidden, dtype=dt)
+        self.y_aug = np.empty(net.n_hidden + 1, dtype=dt)
+        self.y_aug[0] = -1.0
+        self.y = self.y_aug[1:]
+        self.net_o = np.empty(net.n_out, dtype=dt)
+        self.o = np.empty(net.n_out, dtype=dt)
+        self.delta_o = np.empty(net.n_out, dtype=dt)
+        self.delta_y = np.empty(net.n_hidden, dtype=dt)
+        self.d_o = np.empty(net.n_out, dtype=dt)
+        self.d_y = np.empty(net.n_hidden, dtype=dt)
+        self.W_h = net.W[:, 1:]
+        self.grad = np.empty(net.n_weights, dtype=dt)
+        n_V = net.V.size
+        self.grad_V = self.grad[:n_V].reshape(net.V.shape)
+        self.grad_W = self.grad[n_V:].reshape(net.W.shape)
