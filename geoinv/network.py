@@ -277,7 +277,7 @@ class BPNetwork:
         net_y = X_aug @ self._V.T
         Y_aug = np.empty((n, self.n_hidden + 1), dtype=self.dtype)
         Y_aug[:, 0] = -1.0
-        self.f.f(net_y, out=Y_aug[:, 1:])
+        Y_aug[:, 1:] = self.f.f(net_y)   # faster than writing f into the strided view
         net_o = Y_aug @ self._W.T
         O = self.g.f(net_o)
         return Signals(X_aug, net_y, Y_aug, net_o, O)
@@ -370,13 +370,22 @@ class BPNetwork:
         dE_dw : ndarray, shape (n_weights,)
             Laid out as :meth:`flat_weights`.
         """
-        signals = self.forward(X)
-        T = self._check_T(T, signals.O.shape[0])
+        X = self._check_X(X)
+        T = self._check_T(T, X.shape[0])
         dE_dw = np.empty_like(self._w)
-        n_V = self._V.size
-        E = self._backward_into(signals, T, dE_dw[:n_V].reshape(self._V.shape),
-                                dE_dw[n_V:].reshape(self._W.shape))
+        E = self._loss_grad_aug(self._augment(X), T, dE_dw)
         return E, dE_dw
+
+    def _loss_grad_aug(self, X_aug, T, dE_dw):
+        """Forward and backward on checked, augmented inputs; return E.
+
+        The fast path of the trainers: writes the flat gradient into ``dE_dw``,
+        shape (n_weights,), laid out as :meth:`flat_weights`.
+        """
+        n_V = self._V.size
+        return self._backward_into(self._forward_aug(X_aug), T,
+                                   dE_dw[:n_V].reshape(self._V.shape),
+                                   dE_dw[n_V:].reshape(self._W.shape))
 
     def _backward_into(self, s, T, dE_dV, dE_dW):
         """Write dE/dV and dE/dW into the given C-contiguous arrays; return E."""
