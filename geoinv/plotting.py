@@ -11,8 +11,8 @@ model vector is ``[rho_1 .. rho_N, h_1 .. h_(N-1)]`` (ohm.m, m), the last layer
 a half-space; arrays have samples on axis 0.  Depth axes increase downward.
 
 Splits are coloured consistently in every figure: ``test_id`` blue,
-``test_ood`` red, ``train`` grey, ``val`` green; other splits take the
-remaining colours of the default cycle.
+``test_ood`` red, ``train`` grey, ``val``/``validation`` green; other
+splits take one of the remaining colours of the default cycle.
 """
 
 from __future__ import annotations
@@ -22,7 +22,10 @@ from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.collections import PathCollection
+from matplotlib.colors import to_rgba
 from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 __all__ = [
     "plot_history",
@@ -46,6 +49,7 @@ _SPLIT_COLORS = {
     "test_ood": "#d62728",  # tab:red
     "train": "#7f7f7f",     # tab:gray
     "val": "#2ca02c",       # tab:green
+    "validation": "#2ca02c",
 }
 _OTHER_COLORS = ["#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf"]
 
@@ -54,9 +58,18 @@ _SPLIT_LABELS = {
     "test_ood": "test OOD",
     "train": "train",
     "val": "validation",
+    "validation": "validation",
 }
 
-_SPLIT_ORDER = ["train", "val", "test_id", "test_ood"]
+_SPLIT_ORDER = ["train", "val", "validation", "test_id", "test_ood"]
+
+_METRIC_LABELS = {
+    "median_rel_err": "Median relative error (-)",
+    "mean_rel_err": "Mean relative error (-)",
+    "rmse_log10": "RMSE of log10 values (decades)",
+    "rmse": "RMSE (parameter units)",
+    "median_rms_misfit": "Median RMS data misfit (noise std)",
+}
 
 _GRID_KW = dict(color="0.88", linewidth=0.6)
 _TRUE_KW = dict(color="black", linestyle="-", linewidth=2.0, label="true")
@@ -93,6 +106,20 @@ def _new_figure(figsize):
     return plt.figure(figsize=figsize, layout="constrained")
 
 
+def _prepare_figure(fig, figsize):
+    """Return ``fig``, or a new figure; give a bare root Figure a layout engine.
+
+    Multi-panel figures need constrained layout to keep labels from
+    overlapping; a given Figure without any layout engine gets one (a
+    SubFigure follows its root figure and is left alone).
+    """
+    if fig is None:
+        return _new_figure(figsize)
+    if fig is fig.figure and fig.get_layout_engine() is None:
+        fig.set_layout_engine("constrained")
+    return fig
+
+
 def _get_ax(ax, figsize):
     if ax is None:
         ax = _new_figure(figsize).add_subplot()
@@ -102,6 +129,36 @@ def _get_ax(ax, figsize):
 def _style_ax(ax):
     ax.grid(True, which="major", **_GRID_KW)
     ax.set_axisbelow(True)
+
+
+def _readable_log_ticks(axis):
+    """Keep log tick labels readable when less than ~2 decades are shown.
+
+    With fewer than two powers of ten in view, matplotlib labels the minor
+    ticks in scientific notation and the labels collide on narrow panels.
+    Then label 1-2-5 steps in plain numbers instead (or, if fewer than two
+    of those are in view either, a few evenly spaced round numbers) and
+    leave the minor ticks unlabelled.
+
+    Parameters
+    ----------
+    axis : matplotlib.axis.Axis
+        A log-scaled ``ax.xaxis`` or ``ax.yaxis`` whose limits are final.
+    """
+    lo, hi = sorted(axis.get_view_interval())
+    if not lo > 0:
+        return
+    powers = np.arange(np.ceil(np.log10(lo) - 1e-9), np.floor(np.log10(hi) + 1e-9) + 1)
+    if powers.size >= 2:
+        return
+    k = np.arange(np.floor(np.log10(lo)), np.ceil(np.log10(hi)) + 1)
+    steps = (np.array([1.0, 2.0, 5.0])[:, np.newaxis] * 10.0**k).ravel()
+    if ((steps >= lo) & (steps <= hi)).sum() >= 2:
+        axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    else:
+        axis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
+    axis.set_major_formatter(FuncFormatter(lambda v, pos: f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def _has_constrained_layout(fig):
@@ -230,7 +287,8 @@ def plot_predicted_vs_true(true, pred, names, units, log, split_labels=None,
         inside the box and dashed lines at its edges on the predicted axis,
         so OOD samples visibly lie outside it.
     fig : matplotlib.figure.Figure or SubFigure, optional
-        Empty figure to draw in; created if None.
+        Empty figure to draw in; created if None.  A Figure without a layout
+        engine is switched to constrained layout.
     max_cols : int, optional
         Panels per row.
 
@@ -262,8 +320,9 @@ def plot_predicted_vs_true(true, pred, names, units, log, split_labels=None,
     if widths:
         raise ValueError(f"all splits need {n_params} columns; got {widths}")
     names, units = list(names), list(units)
-    log = np.broadcast_to(np.asarray(log, dtype=bool), (n_params,)) if np.ndim(log) == 0 \
-        else np.asarray(log, dtype=bool)
+    log = np.asarray(log, dtype=bool)
+    if log.ndim == 0:
+        log = np.full(n_params, bool(log))
     lengths = {"names": len(names), "units": len(units), "log": len(log)}
     wrong = {k: n for k, n in lengths.items() if n != n_params}
     if wrong:
@@ -288,9 +347,8 @@ def plot_predicted_vs_true(true, pred, names, units, log, split_labels=None,
 
     n_cols = min(max_cols, n_params)
     n_rows = math.ceil(n_params / n_cols)
-    if fig is None:
-        fig = _new_figure((3.1 * n_cols, 3.1 * n_rows + 0.5))
-    axes = np.atleast_1d(fig.subplots(n_rows, n_cols, squeeze=False).ravel())
+    fig = _prepare_figure(fig, (3.1 * n_cols, 3.1 * n_rows + 0.5))
+    axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
     for ax in axes[n_params:]:
         ax.remove()
     axes = axes[:n_params]
@@ -304,6 +362,8 @@ def plot_predicted_vs_true(true, pred, names, units, log, split_labels=None,
         if bounds is not None:
             everything.append(np.array([low[j], high[j]]))
         lo, hi = _limits(np.concatenate(everything), log[j])
+        ax.set_xlim(lo, hi)  # fixed before drawing: nothing below rescales them
+        ax.set_ylim(lo, hi)
 
         if bounds is not None:
             band = ax.axvspan(low[j], high[j], color="0.5", alpha=0.13, linewidth=0,
@@ -320,9 +380,10 @@ def plot_predicted_vs_true(true, pred, names, units, log, split_labels=None,
                             linewidths=0, label=label, rasterized=true[k].shape[0] > 2000)
             if label is not None:
                 handles.setdefault(label, pc)
-        ax.set_xlim(lo, hi)
-        ax.set_ylim(lo, hi)
         ax.set_aspect("equal", adjustable="box")
+        if log[j]:
+            _readable_log_ticks(ax.xaxis)
+            _readable_log_ticks(ax.yaxis)
         ax.set_title(names[j])
         ax.set_xlabel(f"True {names[j]} ({units[j]})")
         ax.set_ylabel(f"Predicted {names[j]} ({units[j]})")
@@ -334,11 +395,12 @@ def plot_predicted_vs_true(true, pred, names, units, log, split_labels=None,
     if len(legend_items) > 1 or any(l is not None for l in labels):
         hs, ls = zip(*legend_items)
         if _has_constrained_layout(fig):
-            leg = fig.legend(hs, ls, loc="outside upper center", ncols=len(hs), frameon=False)
+            leg = fig.legend(hs, ls, loc="outside upper center", ncols=len(hs), frameon=False,
+                             markerscale=2.5)
         else:
-            leg = axes[0].legend(hs, ls, loc="upper left", fontsize="small")
-        for h in leg.legend_handles:  # solid markers in the legend despite alpha
-            if hasattr(h, "set_alpha") and not isinstance(h, plt.Line2D):
+            leg = axes[0].legend(hs, ls, loc="upper left", fontsize="small", markerscale=2.5)
+        for h in leg.legend_handles:  # opaque markers in the legend despite alpha
+            if isinstance(h, PathCollection):
                 h.set_alpha(0.9)
     return fig
 
@@ -357,9 +419,9 @@ def _check_layered(rho, thickness):
             f"thickness must have shape ({rho.size - 1},) for {rho.size} resistivities; "
             f"got {thickness.shape}"
         )
-    problems = [f"rho_{i + 1} = {v!r}" for i, v in enumerate(rho)
+    problems = [f"rho_{i + 1} = {v:g}" for i, v in enumerate(rho)
                 if not (np.isfinite(v) and v > 0)]
-    problems += [f"h_{i + 1} = {v!r}" for i, v in enumerate(thickness)
+    problems += [f"h_{i + 1} = {v:g}" for i, v in enumerate(thickness)
                  if not (np.isfinite(v) and v > 0)]
     if problems:
         raise ValueError(
@@ -410,7 +472,7 @@ def plot_layered_model(rho, thickness, ax=None, depth_max=None, **line_kw):
         depth_max = 1.5 * total if total > 0 else 10.0
     elif not depth_max > total:
         raise ValueError(
-            f"depth_max = {depth_max!r} m must exceed the depth of the last interface "
+            f"depth_max = {depth_max:g} m must exceed the depth of the last interface "
             f"({total:g} m)"
         )
     ax = _get_ax(ax, (3.6, 4.5))
@@ -427,6 +489,7 @@ def plot_layered_model(rho, thickness, ax=None, depth_max=None, **line_kw):
 
     ax.set_xscale("log")
     ax.set_ylim(bottom, 0.0)
+    _readable_log_ticks(ax.xaxis)
     ax.set_xlabel("Resistivity (ohm.m)")
     ax.set_ylabel("Depth (m)")
     _style_ax(ax)
@@ -510,6 +573,8 @@ def plot_sounding(ab2, rho_a, ax=None, sigma=None, style="data", **kw):
         ax.plot(ab2, rho_a, **opts)
     ax.set_xlabel("AB/2 (m)")
     ax.set_ylabel("Apparent resistivity (ohm.m)")
+    _readable_log_ticks(ax.xaxis)
+    _readable_log_ticks(ax.yaxis)
     _style_ax(ax)
     return ax
 
@@ -554,7 +619,8 @@ def plot_ves_reconstruction(ab2, model_true, model_pred, data_obs, data_pred, n_
         Figure (or sub-figure) title.
     fig : matplotlib.figure.Figure or SubFigure, optional
         Empty figure to draw in (ignored if ``axes`` is given); created if
-        None and ``axes`` is None.
+        None and ``axes`` is None.  A Figure without a layout engine is
+        switched to constrained layout.
     axes : pair of matplotlib.axes.Axes, optional
         (model axes, sounding axes) to draw on.
     legend : bool, optional
@@ -573,8 +639,7 @@ def plot_ves_reconstruction(ab2, model_true, model_pred, data_obs, data_pred, n_
         ax_model, ax_data = axes
         fig = ax_model.figure  # the (Sub)Figure holding the Axes
     else:
-        if fig is None:
-            fig = _new_figure((8.5, 3.8))
+        fig = _prepare_figure(fig, (8.5, 3.8))
         ax_model, ax_data = fig.subplots(1, 2, width_ratios=[1, 1.25])
 
     totals = [h_p.sum()] + ([h_t.sum()] if model_true is not None else [])
@@ -620,7 +685,8 @@ def plot_ves_reconstructions(ab2, models_true, models_pred, data_obs, data_pred,
     sigma : float or array_like, shape (n_data,) or (n_examples, n_data), optional
         Noise standard deviation of ``data_obs`` (ohm.m).
     fig : matplotlib.figure.Figure, optional
-        Empty figure to draw in; created if None.
+        Empty figure to draw in; created if None.  A Figure without a layout
+        engine is switched to constrained layout.
 
     Returns
     -------
@@ -648,8 +714,7 @@ def plot_ves_reconstructions(ab2, models_true, models_pred, data_obs, data_pred,
         if sigma.shape[0] != n:
             raise ValueError(f"sigma has {sigma.shape[0]} rows; models_pred has {n}")
 
-    if fig is None:
-        fig = _new_figure((8.5, 3.0 * n))
+    fig = _prepare_figure(fig, (8.5, 3.0 * n))
     subfigs = np.atleast_1d(fig.subfigures(n, 1))
     for i, sub in enumerate(subfigs):
         plot_ves_reconstruction(
@@ -664,6 +729,9 @@ def plot_ves_reconstructions(ab2, models_true, models_pred, data_obs, data_pred,
             fig=sub,
             legend=(i == 0),
         )
+        if i > 0:  # panel titles once, at the top of the grid
+            for ax in sub.axes:
+                ax.set_title("")
     return fig
 
 
@@ -744,9 +812,8 @@ def plot_metric_summary(metrics, metric="median_rel_err", fig=None, ax=None):
     ax.margins(y=0.12)
     ax.set_xticks(x, quantities)
     ax.set_xlabel("Parameter")
-    ax.set_ylabel(metric.replace("_", " ") + " (-)" if "rel" in metric else
-                  metric.replace("_", " "))
-    ax.legend(frameon=False, fontsize="small")
+    ax.set_ylabel(_METRIC_LABELS.get(metric, metric))
+    ax.legend(loc="best", frameon=False, fontsize="small")
     ax.grid(True, axis="y", which="major", **_GRID_KW)
     ax.set_axisbelow(True)
     return ax
@@ -795,13 +862,15 @@ def plot_misfit_histogram(misfit_by_split, ax=None, target=1.0, bins=30):
         if dropped:
             label += f", {dropped} not shown"
         color = split_color(split)
-        ax.hist(values, bins=edges, histtype="stepfilled", color=color, alpha=0.35,
+        ax.hist(values, bins=edges, histtype="stepfilled", facecolor=to_rgba(color, 0.3),
                 edgecolor=color, linewidth=1.2, label=label)
     ax.axvline(target, color="black", linestyle="--", linewidth=1.2, gid="target",
                label=f"target misfit = {target:g}")
     ax.set_xscale("log")
+    ax.set_xlim(edges[0], edges[-1])
+    _readable_log_ticks(ax.xaxis)
     ax.set_xlabel("RMS data misfit (noise standard deviations)")
     ax.set_ylabel("Number of soundings")
-    ax.legend(loc="upper right", fontsize="small", frameon=False)
+    ax.legend(loc="best", fontsize="small", frameon=False)
     _style_ax(ax)
     return ax
