@@ -1,0 +1,5 @@
+"""Shared test set-up: a display-free matplotlib backend."""
+
+import matplotlib
+
+matplotlib.use("Agg")

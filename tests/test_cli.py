@@ -1,0 +1,145 @@
+"""The geoinv command end to end, in-process through main(argv)."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import geoinv
+from geoinv.cli import main
+
+TINY = """
+name = "tiny"
+seed = 5
+[forward]
+kind = "ves"
+n_layers = 2
+ab2 = { start = 1.0, stop = 100.0, num = 10 }
+[prior]
+rho = { low = 10.0, high = 1000.0 }
+h = { low = 1.0, high = 20.0 }
+[samples]
+train = 300
+validation = 100
+test_id = 50
+test_ood = 50
+[network]
+hidden = 8
+[training]
+batch_size = 32
+learning_rate = 0.5
+max_epochs = 15
+patience = 5
+[report]
+n_examples = 2
+"""
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY)
+    return path
+
+
+def run(argv, capsys):
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_run_writes_the_documented_outputs(tiny, tmp_path, capsys):
+    out = tmp_path / "out"
+    code, stdout, _ = run(["run", str(tiny), "--out", str(out), "--quiet"], capsys)
+    assert code == 0
+    metrics = pd.read_csv(out / "metrics.csv")
+    assert list(metrics.columns) == ["split", "quantity", "metric", "value"]
+    assert set(metrics["split"]) == {"test_id", "test_ood"}
+    for q in ("rho_1", "rho_2", "h_1"):
+        assert {"median_rel_err", "rmse_log10"} <= set(metrics.loc[metrics.quantity == q, "metric"])
+    assert {"median_rms_misfit", "median_rel_misfit"} <= set(
+        metrics.loc[metrics.quantity == "data", "metric"])
+    history = pd.read_csv(out / "history.csv")
+    assert list(history.columns[:3]) == ["epoch", "train_loss", "val_loss"]
+    assert 1 <= len(history) <= 15
+    inv = geoinv.load(out / "network.npz")
+    pred = pd.read_csv(out / "predictions.csv")
+    assert set(pred["split"]) == {"test_id", "test_ood"}
+    resolved = geoinv.load_scenario(out / "scenario.toml")
+    assert resolved.config["name"] == "tiny" and resolved.config["seed"] == 5
+    assert resolved.config["samples"]["method"] == "uniform"  # defaults are filled in
+    assert inv.scenario == resolved.config
+    versions = json.loads((out / "versions.json").read_text())
+    assert versions["numpy"] == np.__version__
+    figures = {p.name for p in (out / "figures").glob("*.png")}
+    assert {"loss.png", "predicted_vs_true.png", "reconstructions_test_id.png",
+            "reconstructions_test_ood.png", "metrics_summary.png", "misfit.png"} <= figures
+    assert "median relative parameter error" in stdout
+    assert "Parameters: median relative error" in (out / "report.md").read_text()
+    assert not list(tmp_path.glob(".out.*")), "temporary folder left behind"
+
+
+def test_same_scenario_and_seed_give_identical_metrics(tiny, tmp_path, capsys):
+    for name in ("a", "b"):
+        assert run(["run", str(tiny), "--out", str(tmp_path / name), "--quiet"], capsys)[0] == 0
+    assert (tmp_path / "a/metrics.csv").read_bytes() == (tmp_path / "b/metrics.csv").read_bytes()
+    # and a second run into the same folder replaces the first one
+    assert run(["run", str(tiny), "--out", str(tmp_path / "a"), "--quiet"], capsys)[0] == 0
+    assert (tmp_path / "a/metrics.csv").read_bytes() == (tmp_path / "b/metrics.csv").read_bytes()
+
+
+def test_check_prints_the_resolved_scenario(tiny, capsys):
+    code, out, _ = run(["check", str(tiny)], capsys)
+    assert code == 0
+    assert 'name = "tiny"' in out and "[samples]" in out and "method = \"uniform\"" in out
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("seed = 5", "seed = 5\nfoo = 1", "unknown key 'foo'"),
+    ("hidden = 8", 'hidden = "eight"', "[network] hidden: expected a whole number"),
+    ("rho = { low = 10.0, high = 1000.0 }", "rho = { low = 10.0, high = 10.0 }",
+     "[prior] rho: low (10) must be < high (10)"),
+    ("train = 300", "train = -3", "[samples] train: must be >= 1"),
+    ('kind = "ves"', 'kind = "magic"', "[forward] kind: unknown value 'magic'"),
+    ("max_epochs = 15", "max_epochs = 0", "max_epochs"),
+])
+def test_bad_scenarios_exit_2_with_one_line(tiny, tmp_path, capsys, old, new, message):
+    assert old in TINY
+    tiny.write_text(TINY.replace(old, new))
+    out = tmp_path / "out"
+    code, stdout, stderr = run(["run", str(tiny), "--out", str(out)], capsys)
+    assert code == 2
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("geoinv: error: ")
+    assert str(tiny) in lines[0] and message in lines[0]
+    assert "Traceback" not in stderr
+    assert not out.exists()
+    assert not list(tmp_path.glob(".out*"))
+
+
+def test_missing_file_and_unwritable_output(tiny, tmp_path, capsys):
+    code, _, err = run(["run", str(tmp_path / "missing.toml")], capsys)
+    assert code == 2 and "missing.toml: scenario file not found" in err
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    code, _, err = run(["run", str(tiny), "--out", str(blocker / "out"), "--quiet"], capsys)
+    assert code == 2 and err.count("\n") == 1 and "cannot write the output folder" in err
+    assert blocker.read_text() == "not a folder"
+
+
+def test_foreign_folder_is_never_overwritten(tiny, tmp_path, capsys):
+    out = tmp_path / "thesis"
+    out.mkdir()
+    (out / "chapter1.tex").write_text("precious")
+    code, _, err = run(["run", str(tiny), "--out", str(out), "--quiet"], capsys)
+    assert code == 2 and "not empty" in err
+    assert (out / "chapter1.tex").read_text() == "precious"
+    assert sorted(p.name for p in out.iterdir()) == ["chapter1.tex"]
+
+
+def test_usage_error_is_one_line_exit_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["frobnicate"])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.count("\n") == 1

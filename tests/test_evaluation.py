@@ -1,0 +1,59 @@
+"""Metrics computed by hand, and the misfit of a perfect inversion."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from geoinv import GaussianNoise, ModelSpace, Parameter, evaluate, make_dataset
+from geoinv.evaluation import data_misfit, parameter_metrics
+from geoinv.forward import VES
+
+
+def test_parameter_metrics_by_hand():
+    space = ModelSpace([Parameter("rho_1", "ohm.m", 1.0, 100.0, True),
+                        Parameter("x0", "m", -1.0, 1.0, False)])
+    true = np.array([[10.0, 0.5], [10.0, 0.5], [10.0, 0.5]])
+    pred = np.array([[11.0, 0.5], [100.0, 0.7], [1000.0, 0.1]])
+    rows = {(q, m): v for q, m, v in parameter_metrics(true, pred, space)}
+    # relative errors of rho: 0.1, 9, 99 -> median 9
+    assert rows["rho_1", "median_rel_err"] == pytest.approx(9.0)
+    # log10 errors: log10(1.1), 1, 2
+    assert rows["rho_1", "rmse_log10"] == pytest.approx(np.sqrt((np.log10(1.1) ** 2 + 1 + 4) / 3))
+    # x0 is linear: rmse of (0, 0.2, -0.4)
+    assert rows["x0", "rmse"] == pytest.approx(np.sqrt((0.04 + 0.16) / 3))
+    assert rows["rho_1", "fraction_in_box"] == pytest.approx(2 / 3)
+    assert ("x0", "rmse_log10") not in rows
+
+
+def test_data_misfit_by_hand():
+    d_obs = np.array([[100.0, 200.0]])
+    d_pred = np.array([[102.0, 190.0]])
+    sigma = np.array([[2.0, 5.0]])
+    rms, rel = data_misfit(d_obs, d_pred, sigma)
+    np.testing.assert_allclose(rms, [np.sqrt((1 + 4) / 2)])
+    np.testing.assert_allclose(rel, [(0.02 + 0.05) / 2])
+
+
+def test_perfect_inversion_fits_to_the_noise():
+    """True models as predictions: the residual is the noise itself.
+
+    Each sounding's squared RMS misfit is then chi-square with n_data degrees
+    of freedom divided by n_data (sigma is taken from the noisy data, which
+    differs from the clean-data sigma by 2 %, a negligible effect here).
+    """
+    ves = VES(np.geomspace(1, 1000, 30), 3)
+    space = ModelSpace([Parameter(n, u, lo, hi) for n, u, lo, hi in
+                        zip(ves.parameter_names, ves.parameter_units,
+                            [1, 1, 1, 1, 1], [1000, 1000, 1000, 50, 50])])
+    ds = make_dataset(ves, space, 2000, GaussianNoise(relative=0.02), rng=4)
+    frame = evaluate(ves, space, ds.models, ds.models, ds.data, ds.sigma, "test_id")
+    assert list(frame.columns) == ["split", "quantity", "metric", "value"]
+    value = frame.set_index(["quantity", "metric"])["value"]
+    assert value["rho_1", "median_rel_err"] == 0.0
+    expected = np.sqrt(stats.chi2.median(30) / 30)
+    # median of 2000 draws: standard error about 0.13/sqrt(2000) * 1.25 = 0.004
+    assert value["data", "median_rms_misfit"] == pytest.approx(expected, abs=0.02)
+    # relative misfit of 2 % Gaussian noise: mean |z| * 0.02 = 0.016
+    assert value["data", "median_rel_misfit"] == pytest.approx(0.02 * np.sqrt(2 / np.pi), rel=0.05)
+    assert value["all", "n_samples"] == 2000

@@ -1,0 +1,103 @@
+"""Scenario files: defaults, groups, the resolved copy and the errors."""
+
+import tomllib
+
+import numpy as np
+import pytest
+
+from geoinv.scenario import ScenarioError, dump_toml, load_scenario, parse_scenario
+
+BASE = """
+seed = 3
+[forward]
+kind = "ves"
+n_layers = 3
+ab2 = { start = 1.0, stop = 100.0, num = 12 }
+[prior]
+rho = { low = 1.0, high = 1000.0 }
+h_1 = { low = 1.0, high = 10.0, scale = "log" }
+h_2 = { low = 2.0, high = 20.0, scale = "linear" }
+"""
+
+
+def parse(text, name="s"):
+    return parse_scenario(tomllib.loads(text), name=name)
+
+
+def test_defaults_groups_and_grid():
+    s = parse(BASE)
+    assert s.name == "s" and s.seed == 3
+    np.testing.assert_allclose(s.forward.ab2, np.geomspace(1, 100, 12))
+    assert s.space.names == ["rho_1", "rho_2", "rho_3", "h_1", "h_2"]
+    np.testing.assert_array_equal(s.space.low, [1, 1, 1, 1, 2])
+    np.testing.assert_array_equal(s.space.log, [True, True, True, True, False])
+    assert s.config["noise"] == {"relative": 0.02, "absolute": 0.0}
+    assert s.config["samples"]["train"] == 8000
+    assert s.config["network"]["hidden_activation"] == "logsig"
+    assert s.noise.relative == 0.02
+
+
+def test_resolved_scenario_round_trips_through_toml():
+    s = parse(BASE)
+    again = parse(dump_toml(s.config))
+    assert again.config == s.config
+
+
+def test_every_shipped_scenario_loads():
+    from pathlib import Path
+
+    files = sorted((Path(__file__).parents[1] / "scenarios").glob("*.toml"))
+    assert files, "no shipped scenarios"
+    for f in files:
+        s = load_scenario(f)
+        assert s.name == f.stem
+
+
+@pytest.mark.parametrize("edit, message", [
+    ("seed = 3\ncolour = 1", "unknown key 'colour'"),
+    ('[samples]\ntrain = "many"', r"\[samples\] train: expected a whole number, got 'many'"),
+    ("[samples]\ntest_ood = -5", r"\[samples\] test_ood: must be >= 1, got -5"),
+    ("[samples]\nbatch = 5", r"\[samples\]: unknown key 'batch'"),
+    ("[noise]\nrelative = -0.1", r"\[noise\] relative: must be >= 0"),
+    ("[ood]\nshell = 0", r"\[ood\] shell: must be > 0"),
+    ("[network]\nhidden = 2.5", r"\[network\] hidden: expected a whole number"),
+    ('[network]\nhidden_activation = "relu"', r"hidden_activation: unknown value 'relu'"),
+    ('[training]\ntrainer = "sgd9"', r"\[training\] trainer: unknown value 'sgd9'"),
+    ("[training]\nlerning_rate = 0.1", r"\[training\].*lerning_rate"),
+])
+def test_bad_fields_are_named(edit, message):
+    text = BASE.replace("seed = 3", edit) if edit.startswith("seed") else BASE + "\n" + edit
+    with pytest.raises(ScenarioError, match=message):
+        parse(text)
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('kind = "ves"', 'kind = "gpr"', r"\[forward\] kind: unknown value 'gpr'"),
+    ("n_layers = 3", "n_layers = 3\nspacing = 2", r"\[forward\] unknown key 'spacing' for kind 'ves'"),
+    ("rho = { low = 1.0, high = 1000.0 }", "rho = { low = 1000.0, high = 1.0 }",
+     r"\[prior\] rho: low \(1000\) must be < high \(1\)"),
+    ("rho = { low = 1.0, high = 1000.0 }", "rho = { low = 1.0, high = 1000.0, scal = 1 }",
+     r"\[prior\] rho: unknown key 'scal'"),
+    ("h_1 = { low = 1.0, high = 10.0, scale = \"log\" }", "", r"\[prior\] h_1: missing"),
+    ("h_2 = { low = 2.0, high = 20.0, scale = \"linear\" }",
+     "h_2 = { low = -2.0, high = 20.0, scale = \"linear\" }", r"h_2 must be > 0"),
+    ("ab2 = { start = 1.0, stop = 100.0, num = 12 }", "ab2 = { start = 1.0, stop = 100.0 }",
+     r"\[forward\] ab2: missing key 'num'"),
+])
+def test_bad_forward_and_prior_are_named(old, new, message):
+    assert old in BASE
+    with pytest.raises(ScenarioError, match=message):
+        parse(BASE.replace(old, new))
+
+
+def test_file_errors_name_the_file(tmp_path):
+    with pytest.raises(ScenarioError, match="nope.toml: scenario file not found"):
+        load_scenario(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("seed = = 1")
+    with pytest.raises(ScenarioError, match="bad.toml: invalid TOML"):
+        load_scenario(bad)
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text(BASE.replace("seed = 3", "seed = -1"))
+    with pytest.raises(ScenarioError, match="wrong.toml: seed: must be >= 0"):
+        load_scenario(wrong)
