@@ -37,6 +37,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .activations import get_activation
+from ._checks import format_rows
 
 __all__ = ["BPNetwork", "Signals"]
 
@@ -70,15 +71,6 @@ class Signals(NamedTuple):
         return self.Y_aug[:, 1:]
 
 
-def _format_rows(rows, limit=10):
-    """Row indices as a short readable list, e.g. ``'3, 17 and 40 more'``."""
-    rows = [int(r) for r in rows]
-    text = ", ".join(str(r) for r in rows[:limit])
-    if len(rows) > limit:
-        text += f" and {len(rows) - limit} more"
-    return text
-
-
 def _check_array(A, width, name, width_name, dtype):
     """Return ``A`` as a finite 2-D array of the given width, or raise ValueError."""
     A = np.asarray(A, dtype=dtype)
@@ -93,7 +85,7 @@ def _check_array(A, width, name, width_name, dtype):
     bad = ~np.isfinite(A).all(axis=1)
     if bad.any():
         raise ValueError(
-            f"{name} holds NaN or infinite values in rows {_format_rows(np.flatnonzero(bad))}"
+            f"{name} holds NaN or infinite values in rows {format_rows(np.flatnonzero(bad))}"
         )
     return A
 

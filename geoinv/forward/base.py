@@ -15,28 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import format_rows
+
 __all__ = ["ForwardModel", "format_rows"]
-
-
-def format_rows(rows, limit=10):
-    """Return row indices as a short readable list, e.g. ``'3, 17, 42'``.
-
-    Parameters
-    ----------
-    rows : sequence of int
-        Offending row indices.
-    limit : int, optional
-        At most this many indices are spelled out; the rest are counted.
-
-    Returns
-    -------
-    str
-    """
-    rows = [int(r) for r in rows]
-    text = ", ".join(str(r) for r in rows[:limit])
-    if len(rows) > limit:
-        text += f" and {len(rows) - limit} more"
-    return text
 
 
 class ForwardModel:
