@@ -1,0 +1,117 @@
+"""Throughput and accuracy of geoinv.forward.VES (a script, not a test).
+
+Configuration (the issue's target): ideal Schlumberger, three-layer models,
+30 AB/2 log-spaced from 1 to 1000 m, batches of 2000 soundings.  Models are
+drawn log-uniformly from the box of scenarios/ves_3layer.toml (rho 1-1000
+ohm.m, h 1-50 m), so layer contrasts reach 1000.
+
+Prints soundings per second with 1 and with ``THREADS`` threads, and the
+largest relative error of the (lagged) forward model against
+
+* direct quadrature of the Hankel integral (independent of the package;
+  tests/data/make_ves_reference.py) on a subset of the soundings,
+* the unlagged Key (2012) filter on every sounding (isolates the
+  interpolation of the lagged convolution),
+* the unlagged Anderson (1982) 801-point filter on every sounding (a second
+  filter; its own error, ~5e-6 on this box, dominates that number).
+
+Usage::
+
+    python benchmarks/bench_ves.py [--batches 40] [--quadrature 20] [--seed 0]
+"""
+
+import argparse
+import importlib.util
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+import geoinv.forward.ves as ves_module
+from geoinv.forward import VES
+from geoinv.forward.ves import apparent_resistivity_schlumberger
+
+ROOT = Path(__file__).resolve().parents[1]
+AB2 = np.geomspace(1.0, 1000.0, 30)
+BATCH = 2000
+RHO_BOX, H_BOX = (1.0, 1000.0), (1.0, 50.0)
+
+
+def _reference_module():
+    path = ROOT / "tests" / "data" / "make_ves_reference.py"
+    spec = importlib.util.spec_from_file_location("make_ves_reference", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def random_models(n, rng):
+    """Three-layer models [rho_1..3, h_1, h_2], log-uniform in the box."""
+    rho = 10 ** rng.uniform(*np.log10(RHO_BOX), (n, 3))
+    h = 10 ** rng.uniform(*np.log10(H_BOX), (n, 2))
+    return np.hstack([rho, h])
+
+
+def throughput(ves, batches, threads):
+    """Soundings per second: (median over batches, overall)."""
+    ves_module.THREADS = threads
+    ves.simulate(batches[0])                      # warm-up: thread pool, caches
+    times = []
+    for models in batches:
+        start = time.perf_counter()
+        ves.simulate(models)
+        times.append(time.perf_counter() - start)
+    return BATCH / statistics.median(times), BATCH * len(batches) / sum(times)
+
+
+def max_relative_error(got, expected):
+    return float(np.max(np.abs(got / expected - 1.0)))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batches", type=int, default=40, help="timed batches of 2000")
+    parser.add_argument("--quadrature", type=int, default=20,
+                        help="soundings checked against direct quadrature")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    rng = np.random.default_rng(args.seed)
+
+    ves = VES(AB2, 3)
+    batches = [random_models(BATCH, rng) for _ in range(args.batches)]
+    threads = ves_module.THREADS
+    print(f"VES ideal Schlumberger, 3 layers, {AB2.size} AB/2 from 1 to 1000 m, "
+          f"batches of {BATCH}; filter {ves.hankel_filter}, "
+          f"{ves._operator.blocks[0][1].size} lam points per sounding")
+    for n_threads in sorted({1, threads}):
+        median, overall = throughput(ves, batches, n_threads)
+        print(f"  threads={n_threads}: {median:12,.0f} soundings/s (median batch), "
+              f"{overall:12,.0f} overall")
+    ves_module.THREADS = threads
+
+    models = batches[0]
+    rho_a = ves.simulate(models)
+    rho, thickness = models[:, :3], models[:, 3:]
+    start = time.perf_counter()
+    direct = apparent_resistivity_schlumberger(AB2, rho, thickness, lagged=False)
+    direct_rate = BATCH / (time.perf_counter() - start)
+    anderson = apparent_resistivity_schlumberger(AB2, rho, thickness, lagged=False,
+                                                 hankel_filter="anderson_801")
+    reference = _reference_module()
+    subset = rng.choice(BATCH, size=min(args.quadrature, BATCH), replace=False)
+    quadrature = np.array([reference.quadrature_schlumberger(AB2, m[:3], m[3:])
+                           for m in models[subset]])
+
+    print(f"max relative error of the lagged filter, {BATCH} soundings x {AB2.size} AB/2:")
+    print(f"  vs direct quadrature ({subset.size} soundings): "
+          f"{max_relative_error(rho_a[subset], quadrature):.2e}")
+    print(f"  vs unlagged Key (2012) filter:            {max_relative_error(rho_a, direct):.2e}"
+          f"   (unlagged: {direct_rate:,.0f} soundings/s)")
+    print(f"  vs unlagged Anderson (1982) 801 filter:   {max_relative_error(rho_a, anderson):.2e}")
+    print(f"  unlagged Key vs quadrature:               "
+          f"{max_relative_error(direct[subset], quadrature):.2e}")
+
+
+if __name__ == "__main__":
+    main()
