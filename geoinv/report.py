@@ -131,11 +131,11 @@ def write_report(result, scenario, path):
         "",
         "## Parameters: median relative error",
         "",
-        _markdown_table(_pivot(m, "median_rel_err")),
+        _markdown_table(_pivot(m, "median_rel_err", scenario.space.names)),
         "",
         "## Parameters: RMSE of log10 (log parameters) or RMSE (linear)",
         "",
-        _markdown_table(_pivot(m, ("rmse_log10", "rmse"))),
+        _markdown_table(_pivot(m, ("rmse_log10", "rmse"), scenario.space.names)),
         "",
         "## Data misfit of the re-simulated predictions",
         "",
@@ -157,9 +157,10 @@ def write_report(result, scenario, path):
     Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def _pivot(m, metric):
+def _pivot(m, metric, names):
+    """Parameters (in model-vector order) x splits table of one metric."""
     metrics = (metric,) if isinstance(metric, str) else metric
     sub = m[m["metric"].isin(metrics)]
-    table = sub.pivot(index="quantity", columns="split", values="value")
+    table = sub.pivot(index="quantity", columns="split", values="value").reindex(names)
     table.index.name = "parameter"
     return table

@@ -388,7 +388,9 @@ class TerminalProgress:
     bound on the time left (the remaining epochs up to ``max_epochs`` at the
     mean speed so far; early stopping may end sooner).  It is rewritten at
     most once per ``every`` seconds of training time, and always for the last
-    epoch; :meth:`close` (called by the trainer) finishes the line.
+    epoch; :meth:`close` (called by the trainer) finishes the line.  When the
+    stream is not a terminal (a log file, a pipe) each update is a line of
+    its own, at most one per ``10 * every`` seconds, so logs stay readable.
 
     Parameters
     ----------
@@ -422,7 +424,8 @@ class TerminalProgress:
             self._reset()          # a new run without close()
         self._last = (epoch, max_epochs, train_loss, val_loss, elapsed)
         self._dirty = True
-        if (self._written_at is None or elapsed - self._written_at >= self.every
+        every = self.every if self._isatty() else 10 * self.every
+        if (self._written_at is None or elapsed - self._written_at >= every
                 or epoch >= max_epochs):
             self._write()
 
@@ -433,8 +436,11 @@ class TerminalProgress:
             line += f"  val {val_loss:.3e}"
         left = elapsed / epoch * (max_epochs - epoch)
         line += f"  elapsed {_clock(elapsed)}  left <= {_clock(left)}"
-        stream = self.stream if self.stream is not None else sys.stderr
-        stream.write("\r" + line.ljust(self._width))
+        stream = self._stream()
+        if self._isatty():
+            stream.write("\r" + line.ljust(self._width))
+        else:
+            stream.write(line + "\n")
         stream.flush()
         self._width = len(line)
         self._written_at = elapsed
@@ -445,10 +451,17 @@ class TerminalProgress:
         if self._last is not None:
             if self._dirty:
                 self._write()
-            stream = self.stream if self.stream is not None else sys.stderr
-            stream.write("\n")
-            stream.flush()
+            if self._isatty():
+                self._stream().write("\n")
+                self._stream().flush()
         self._reset()
+
+    def _stream(self):
+        return self.stream if self.stream is not None else sys.stderr
+
+    def _isatty(self):
+        isatty = getattr(self._stream(), "isatty", None)
+        return bool(isatty and isatty())
 
 
 TRAINERS = {"gd": GradientDescent}

@@ -187,9 +187,16 @@ def test_same_seed_same_history_and_weights():
 
 
 # --------------------------------------------------------------- progress
+class _Terminal(io.StringIO):
+    """A StringIO that says it is a terminal."""
+
+    def isatty(self):
+        return True
+
+
 def test_terminal_progress_writes_one_rewritten_line():
     X, T = _problem()
-    stream = io.StringIO()
+    stream = _Terminal()
     GradientDescent(max_epochs=3, patience=None,
                     progress=TerminalProgress(stream, every=0)).fit(
         BPNetwork(3, 5, 2, rng=0), X, T, X, T)
@@ -201,7 +208,7 @@ def test_terminal_progress_writes_one_rewritten_line():
 
 
 def test_terminal_progress_is_throttled_but_shows_the_last_epoch():
-    p = TerminalProgress(io.StringIO(), every=60.0)
+    p = TerminalProgress(_Terminal(), every=60.0)
     for epoch in range(1, 6):
         p(epoch, 100, 0.5 / epoch, math.nan, epoch * 1.0)
     p.close()
@@ -210,6 +217,18 @@ def test_terminal_progress_is_throttled_but_shows_the_last_epoch():
     assert lines[0].startswith("epoch 1/100  train 5.000e-01  elapsed 0:00:01  left <= 0:01:39")
     assert lines[1].startswith("epoch 5/100  train 1.000e-01  elapsed 0:00:05  left <= 0:01:35")
     assert "val" not in lines[1]
+
+
+def test_progress_to_a_log_file_writes_whole_lines():
+    # not a terminal: no carriage returns, one line per update, updates at
+    # most every 10 * every seconds (here 10 s), and always the last epoch
+    p = TerminalProgress(io.StringIO(), every=1.0)
+    for epoch in range(1, 31):
+        p(epoch, 30, 0.5, 0.6, float(epoch))
+    p.close()
+    text = p.stream.getvalue()
+    assert "\r" not in text
+    assert [line.split()[1] for line in text.splitlines()] == ["1/30", "11/30", "21/30", "30/30"]
 
 
 def test_progress_callback_and_silent_default(capsys):
