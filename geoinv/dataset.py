@@ -80,8 +80,9 @@ def make_dataset(forward, space, n, noise, rng=None, *, ood_shell=None, method="
         models = space.sample_ood(n, rng, shell=ood_shell)
     clean = forward.simulate(models)
     data, sigma = noise.add(clean, rng)
-    if forward.data_log:
-        bad = (data <= 0).any(axis=1)
+    log = forward.data_log_mask
+    if log.any():
+        bad = (data[:, log] <= 0).any(axis=1)
         if bad.any():
             raise ValueError(
                 f"noise made data rows {format_rows(np.flatnonzero(bad))} non-positive; "

@@ -5,8 +5,11 @@ Metrics, per split (``test_id``, ``test_ood``, ...), in the long format
 
 Per parameter (quantity = parameter name)
     ``median_rel_err``   median over samples of |m_pred - m_true| / |m_true|
+                         (log parameters, and linear ones whose prior box
+                         excludes 0)
     ``rmse_log10``       sqrt(mean((log10 m_pred - log10 m_true)**2)), log parameters
-    ``rmse``             sqrt(mean((m_pred - m_true)**2)), linear parameters [unit]
+    ``median_abs_err``   median |m_pred - m_true| [unit], linear parameters
+    ``rmse``             sqrt(mean((m_pred - m_true)**2)) [unit], linear parameters
     ``fraction_in_box``  fraction of predictions inside the prior bounds
 Data (quantity = ``data``): the predicted models are simulated again and
 compared with the observed data, per sounding
@@ -14,8 +17,11 @@ compared with the observed data, per sounding
       (1 = fits to the noise), summarised as ``median_rms_misfit``,
       ``mean_rms_misfit`` and ``fraction_rms_le_1.2``;
     ``rel_misfit`` = mean(|d_pred - d_obs| / |d_obs|), summarised as
-      ``median_rel_misfit``.
-``n_samples`` counts the soundings of the split.
+      ``median_rel_misfit``;
+    ``fraction_unphysical``: predictions the forward model rejects (e.g. a
+      sphere reaching above the surface); their misfit counts as infinite in
+      the medians and fractions and is left out of the mean.
+``n_samples`` (quantity ``all``) counts the soundings of the split.
 """
 
 from __future__ import annotations
@@ -23,7 +29,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["parameter_metrics", "data_misfit", "misfit_metrics", "evaluate", "FIT_THRESHOLD"]
+__all__ = ["parameter_metrics", "data_misfit", "misfit_metrics", "simulate_valid", "evaluate",
+           "FIT_THRESHOLD"]
 
 FIT_THRESHOLD = 1.2
 """An RMS misfit at or below this counts as fitting the data to the noise."""
@@ -48,12 +55,14 @@ def parameter_metrics(true, pred, space):
     inside = (pred >= space.low) & (pred <= space.high)
     for j, name in enumerate(space.names):
         t, p = true[:, j], pred[:, j]
-        rows.append((name, "median_rel_err", float(np.median(np.abs(p - t) / np.abs(t)))))
+        if space.log[j] or space.low[j] > 0 or space.high[j] < 0:
+            rows.append((name, "median_rel_err", float(np.median(np.abs(p - t) / np.abs(t)))))
         if space.log[j]:
             with np.errstate(invalid="ignore", divide="ignore"):
                 err = np.log10(p) - np.log10(t)
             rows.append((name, "rmse_log10", float(np.sqrt(np.mean(err**2)))))
         else:
+            rows.append((name, "median_abs_err", float(np.median(np.abs(p - t)))))
             rows.append((name, "rmse", float(np.sqrt(np.mean((p - t) ** 2)))))
         rows.append((name, "fraction_in_box", float(np.mean(inside[:, j]))))
     return rows
@@ -84,13 +93,42 @@ def data_misfit(data_obs, data_pred, sigma):
 
 
 def misfit_metrics(rms, rel):
-    """Summaries of per-sounding misfits as (quantity, metric, value) rows."""
+    """Summaries of per-sounding misfits as (quantity, metric, value) rows.
+
+    NaN misfits (unphysical predictions that could not be simulated) count
+    as infinitely bad in the medians and fractions and are left out of the
+    mean.
+    """
+    bad = np.isnan(rms)
+    worst_rms = np.where(bad, np.inf, rms)
+    worst_rel = np.where(bad, np.inf, rel)
     return [
-        ("data", "median_rms_misfit", float(np.median(rms))),
-        ("data", "mean_rms_misfit", float(np.mean(rms))),
-        ("data", f"fraction_rms_le_{FIT_THRESHOLD:g}", float(np.mean(rms <= FIT_THRESHOLD))),
-        ("data", "median_rel_misfit", float(np.median(rel))),
+        ("data", "median_rms_misfit", float(np.median(worst_rms))),
+        ("data", "mean_rms_misfit", float(np.mean(rms[~bad])) if (~bad).any() else np.nan),
+        ("data", f"fraction_rms_le_{FIT_THRESHOLD:g}", float(np.mean(worst_rms <= FIT_THRESHOLD))),
+        ("data", "median_rel_misfit", float(np.median(worst_rel))),
+        ("data", "fraction_unphysical", float(np.mean(bad))),
     ]
+
+
+def simulate_valid(forward, models):
+    """Simulate the models the forward model accepts; NaN rows for the rest.
+
+    Parameters
+    ----------
+    forward : geoinv.forward.ForwardModel
+    models : ndarray, shape (n_samples, n_params)
+
+    Returns
+    -------
+    data : ndarray, shape (n_samples, n_data)
+    """
+    models = np.atleast_2d(np.asarray(models, dtype=np.float64))
+    ok = forward.valid_rows(models)
+    data = np.full((len(models), forward.n_data), np.nan)
+    if ok.any():
+        data[ok] = forward.simulate(models[ok])
+    return data
 
 
 def evaluate(forward, space, models_true, models_pred, data_obs, sigma, split):
@@ -111,7 +149,7 @@ def evaluate(forward, space, models_true, models_pred, data_obs, sigma, split):
     pandas.DataFrame
         Columns ``split, quantity, metric, value``.
     """
-    data_pred = forward.simulate(models_pred)
+    data_pred = simulate_valid(forward, models_pred)
     rms, rel = data_misfit(data_obs, data_pred, sigma)
     rows = [("all", "n_samples", float(len(models_true)))]
     rows += parameter_metrics(models_true, models_pred, space)

@@ -56,7 +56,7 @@ class NetworkInversion:
 
     @classmethod
     def create(cls, forward, space, n_hidden, hidden="logsig", output="logsig",
-               rng=None, data_bounds=None, scenario=None):
+               rng=None, data_bounds=None, train_data=None, scenario=None):
         """Build an untrained inversion with scalers fitted from the prior box.
 
         Parameters
@@ -71,7 +71,12 @@ class NetworkInversion:
             Seeds the initial weights.
         data_bounds : (ndarray, ndarray), optional
             Physical data bounds for the input scaler; default
-            ``forward.data_bounds(space.low, space.high)``.
+            ``forward.data_bounds(space.low, space.high)``, the range the
+            prior box implies.
+        train_data : ndarray, shape (n_samples, n_data), optional
+            Used only when the forward model implies no data bounds (e.g. a
+            gravity anomaly, whose range depends on every parameter at once):
+            the bounds are then the per-column range of these data.
         scenario : dict, optional
 
         Returns
@@ -85,11 +90,13 @@ class NetworkInversion:
         """
         if data_bounds is None:
             data_bounds = forward.data_bounds(space.low, space.high)
+        if data_bounds is None and train_data is not None:
+            data_bounds = _range_of(np.asarray(train_data, dtype=np.float64))
         if data_bounds is None:
             raise ValueError(
-                f"{type(forward).__name__} implies no data bounds; pass data_bounds"
+                f"{type(forward).__name__} implies no data bounds; pass data_bounds or train_data"
             )
-        data_scaler = Scaler(*data_bounds, log=forward.data_log, target=INPUT_RANGE)
+        data_scaler = Scaler(*data_bounds, log=forward.data_log_mask, target=INPUT_RANGE)
         model_scaler = Scaler(space.low, space.high, space.log,
                               target=get_activation(output).working_range)
         network = BPNetwork(forward.n_data, n_hidden, space.n_params,
@@ -218,6 +225,14 @@ def load(path):
         Scaler.from_dict(meta["model_scaler"]),
         scenario=meta["scenario"],
     )
+
+
+def _range_of(data):
+    """Per-column (low, high) of data; a constant column gets a unit-wide range."""
+    low, high = data.min(axis=0), data.max(axis=0)
+    flat = ~(high > low)
+    pad = np.where(np.abs(low) > 0, 0.5 * np.abs(low), 0.5)
+    return np.where(flat, low - pad * (low <= 0), low), np.where(flat, high + pad, high)
 
 
 def _jsonable(obj):

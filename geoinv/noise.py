@@ -26,9 +26,11 @@ class GaussianNoise:
 
     Parameters
     ----------
-    relative : float
-        Standard deviation as a fraction of |d| (0.02 is 2 %), >= 0.
-    absolute : float
+    relative : float or array_like, shape (n_data,)
+        Standard deviation as a fraction of |d| (0.02 is 2 %), >= 0; an array
+        gives each data column its own level (e.g. apparent resistivity and
+        phase of a magnetotelluric sounding).
+    absolute : float or array_like, shape (n_data,)
         Standard-deviation floor in the data's own unit, >= 0.
     """
 
@@ -37,9 +39,9 @@ class GaussianNoise:
 
     def __post_init__(self):
         for field in ("relative", "absolute"):
-            value = getattr(self, field)
-            if not (np.isfinite(value) and value >= 0):
-                raise ValueError(f"noise {field} must be a finite number >= 0, got {value}")
+            value = np.asarray(getattr(self, field), dtype=np.float64)
+            if not (np.isfinite(value) & (value >= 0)).all():
+                raise ValueError(f"noise {field} must be finite and >= 0, got {value}")
 
     def sigma(self, data):
         """Standard deviation of each datum.

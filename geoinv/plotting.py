@@ -28,6 +28,8 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 __all__ = [
+    "plot_examples",
+    "plot_generic_example",
     "plot_history",
     "plot_predicted_vs_true",
     "plot_layered_model",
@@ -732,6 +734,86 @@ def plot_ves_reconstructions(ab2, models_true, models_pred, data_obs, data_pred,
         if i > 0:  # panel titles once, at the top of the grid
             for ax in sub.axes:
                 ax.set_title("")
+    return fig
+
+
+def plot_examples(forward, models_true, models_pred, data_obs, data_pred, sigma=None,
+                  titles=None, fig=None):
+    """Several inversion examples of any forward model, one row each.
+
+    Each row is drawn by ``forward.plot_example`` (a layered model beside its
+    sounding for VES, an anomaly profile above the body for potential
+    fields, ...), so this works for every method.
+
+    Parameters
+    ----------
+    forward : geoinv.forward.ForwardModel
+    models_true : array_like, shape (n_examples, n_params), or None
+    models_pred : array_like, shape (n_examples, n_params)
+    data_obs : array_like, shape (n_examples, n_data)
+    data_pred : array_like, shape (n_examples, n_data)
+    sigma : array_like, shape (n_examples, n_data), optional
+    titles : sequence of str, optional
+    fig : matplotlib.figure.Figure, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    models_pred = np.atleast_2d(np.asarray(models_pred, dtype=float))
+    n = len(models_pred)
+    fig = _prepare_figure(fig, (9.0, 3.0 * n))
+    subfigs = np.atleast_1d(fig.subfigures(n, 1))
+    for i, sub in enumerate(subfigs):
+        forward.plot_example(
+            sub, None if models_true is None else np.asarray(models_true)[i], models_pred[i],
+            np.asarray(data_obs)[i], np.asarray(data_pred)[i],
+            sigma=None if sigma is None else np.asarray(sigma)[i],
+            title=None if titles is None else titles[i], legend=(i == 0))
+    return fig
+
+
+def plot_generic_example(forward, fig, model_true, model_pred, data_obs, data_pred, sigma=None,
+                         title=None, legend=True):
+    """Default example figure: parameters (left) and data (right) by index.
+
+    Parameters
+    ----------
+    forward : geoinv.forward.ForwardModel
+        For the labels and units.
+    fig : matplotlib Figure or SubFigure
+    model_true : ndarray, shape (n_params,) or None
+    model_pred : ndarray, shape (n_params,)
+    data_obs, data_pred : ndarray, shape (n_data,)
+    sigma : ndarray, shape (n_data,), optional
+    title : str, optional
+    legend : bool
+
+    Returns
+    -------
+    fig
+    """
+    ax_m, ax_d = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 2]})
+    k = np.arange(forward.n_params)
+    if model_true is not None:
+        ax_m.plot(k, model_true, "o", color="black", label="true")
+    ax_m.plot(k, model_pred, "x", color="tab:red", mew=2, label="predicted")
+    ax_m.set_xticks(k, [f"{n}\n({u})" for n, u in zip(forward.parameter_names,
+                                                      forward.parameter_units)], fontsize=8)
+    if model_true is not None and (np.asarray(model_true) > 0).all() and (model_pred > 0).all():
+        ax_m.set_yscale("log")
+    ax_m.set_ylabel("Parameter value")
+    i = np.arange(forward.n_data)
+    ax_d.errorbar(i, data_obs, yerr=sigma, fmt="o", ms=3, color="black", label="observed")
+    ax_d.plot(i, data_pred, "-", color="tab:red", label="response of predicted model")
+    ax_d.set_xlabel("Datum index")
+    ax_d.set_ylabel(f"Data ({forward.data_units[0]})")
+    for ax in (ax_m, ax_d):
+        _style_ax(ax)
+        if legend:
+            ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
     return fig
 
 

@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import plotting
-from .evaluation import FIT_THRESHOLD, data_misfit
+from .evaluation import FIT_THRESHOLD, data_misfit, simulate_valid
 
 __all__ = ["write_figures", "write_report", "example_indices"]
 
@@ -71,27 +71,26 @@ def write_figures(result, scenario, folder):
     misfits = {}
     for split in SPLITS:
         ds = result.datasets[split]
-        misfits[split], _ = data_misfit(ds.data, forward.simulate(result.predictions[split]), ds.sigma)
+        misfits[split], _ = data_misfit(ds.data, simulate_valid(forward, result.predictions[split]),
+                                        ds.sigma)
     fig = Figure(figsize=(6, 4))
     plotting.plot_misfit_histogram(misfits, ax=fig.add_subplot(), target=FIT_THRESHOLD)
     written.append(folder / "misfit.png")
     _save(fig, written[-1])
 
     n_examples = scenario.config["report"]["n_examples"]
-    if forward.kind == "ves" and n_examples > 0:
-        for split in SPLITS:
-            ds = result.datasets[split]
-            idx = example_indices(misfits[split], n_examples)
-            pred = result.predictions[split][idx]
-            fig = Figure(figsize=(10, 3.2 * len(idx)))
-            plotting.plot_ves_reconstructions(
-                forward.ab2, ds.models[idx], pred, ds.data[idx], forward.simulate(pred),
-                forward.n_layers, sigma=ds.sigma[idx],
-                titles=[f"{SPLIT_TITLES[split]} #{i}: RMS misfit {misfits[split][i]:.2f}"
-                        for i in idx],
-                fig=fig)
-            written.append(folder / f"reconstructions_{split}.png")
-            _save(fig, written[-1])
+    for split in SPLITS if n_examples > 0 else ():
+        ds = result.datasets[split]
+        idx = example_indices(misfits[split], n_examples)
+        pred = result.predictions[split][idx]
+        fig = Figure(figsize=(10, 3.2 * len(idx)))
+        plotting.plot_examples(
+            forward, ds.models[idx], pred, ds.data[idx], simulate_valid(forward, pred),
+            sigma=ds.sigma[idx],
+            titles=[f"{SPLIT_TITLES[split]} #{i}: RMS misfit {misfits[split][i]:.2f}" for i in idx],
+            fig=fig)
+        written.append(folder / f"reconstructions_{split}.png")
+        _save(fig, written[-1])
     return written
 
 

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .dataset import make_dataset
-from .evaluation import data_misfit, evaluate
+from .evaluation import data_misfit, evaluate, simulate_valid
 from .inverter import NetworkInversion
 from .scenario import dump_toml
 
@@ -97,7 +97,8 @@ def simulate_and_train(scenario, progress=None):
     net = cfg["network"]
     inversion = NetworkInversion.create(
         scenario.forward, scenario.space, net["hidden"], hidden=net["hidden_activation"],
-        output=net["output_activation"], rng=streams["weights"], scenario=cfg)
+        output=net["output_activation"], rng=streams["weights"],
+        train_data=datasets["train"].data, scenario=cfg)
     history = inversion.fit(datasets["train"], datasets["validation"],
                             scenario.trainer(progress=progress), rng=streams["shuffle"])
     seconds["train"] = time.perf_counter() - t0
@@ -174,7 +175,7 @@ def _predictions_frame(result, scenario):
     frames = []
     for split, pred in result.predictions.items():
         ds = result.datasets[split]
-        rms, _ = data_misfit(ds.data, scenario.forward.simulate(pred), ds.sigma)
+        rms, _ = data_misfit(ds.data, simulate_valid(scenario.forward, pred), ds.sigma)
         frame = pd.DataFrame({"split": split, "sample": np.arange(len(pred))})
         for j, name in enumerate(names):
             frame[f"true_{name}"] = ds.models[:, j]

@@ -293,8 +293,7 @@ def parse_scenario(doc, name="scenario", path=None):
     ood = _with_defaults(doc, "ood", {"shell": 0.5})
     config["ood"] = {"shell": _number(ood["shell"], "[ood] shell", minimum=0, exclusive=True)}
 
-    noise = _with_defaults(doc, "noise", {"relative": 0.02, "absolute": 0.0})
-    config["noise"] = {k: _number(noise[k], f"[noise] {k}", minimum=0) for k in ("relative", "absolute")}
+    config["noise"], noise = _noise(doc, forward)
 
     samples = _with_defaults(doc, "samples", SAMPLES_DEFAULTS)
     config["samples"] = {k: _count(samples[k], f"[samples] {k}", minimum=1)
@@ -316,7 +315,37 @@ def parse_scenario(doc, name="scenario", path=None):
     report = _with_defaults(doc, "report", REPORT_DEFAULTS)
     config["report"] = {"n_examples": _count(report["n_examples"], "[report] n_examples")}
 
-    return Scenario(config, path, forward, space, GaussianNoise(**config["noise"]))
+    return Scenario(config, path, forward, space, noise)
+
+
+def _noise(doc, forward):
+    """[noise]: relative and absolute levels, optionally per data group.
+
+    ``[noise.phase] absolute = 1.0`` overrides the levels of the data group
+    ``phase`` (see ``ForwardModel.data_groups``).
+    """
+    groups = forward.data_groups
+    table = _table(doc, "noise", ["relative", "absolute", *groups])
+    levels = {"relative": 0.02, "absolute": 0.0}
+    resolved = {}
+    for key in ("relative", "absolute"):
+        resolved[key] = _number(table.get(key, levels[key]), f"[noise] {key}", minimum=0)
+    arrays = {key: np.full(forward.n_data, resolved[key]) for key in ("relative", "absolute")}
+    for group, cols in groups.items():
+        if group not in table:
+            continue
+        sub = table[group]
+        if not isinstance(sub, dict):
+            raise ScenarioError(f"[noise] {group}: expected a table {{ relative = ..., absolute = ... }}")
+        extra = sorted(set(sub) - {"relative", "absolute"})
+        if extra:
+            raise ScenarioError(f"[noise.{group}]: unknown key {extra[0]!r} (expected relative, absolute)")
+        resolved[group] = {}
+        for key in ("relative", "absolute"):
+            if key in sub:
+                resolved[group][key] = _number(sub[key], f"[noise.{group}] {key}", minimum=0)
+                arrays[key][cols] = resolved[group][key]
+    return resolved, GaussianNoise(arrays["relative"], arrays["absolute"])
 
 
 def _training(table):

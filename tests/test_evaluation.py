@@ -57,3 +57,48 @@ def test_perfect_inversion_fits_to_the_noise():
     # relative misfit of 2 % Gaussian noise: mean |z| * 0.02 = 0.016
     assert value["data", "median_rel_misfit"] == pytest.approx(0.02 * np.sqrt(2 / np.pi), rel=0.05)
     assert value["all", "n_samples"] == 2000
+
+
+def test_unphysical_predictions_count_as_misfit_failures():
+    from geoinv.evaluation import misfit_metrics, simulate_valid
+    from geoinv.forward.base import ForwardModel
+
+    class Toy(ForwardModel):
+        kind = "toy"
+        parameter_names, parameter_units = ["depth", "radius"], ["m", "m"]
+        data_names, data_units = ["g@x=0m", "g@x=1m"], ["mGal", "mGal"]
+        data_log = False
+
+        def physical_rules(self, models):
+            return [(models[:, 1] >= models[:, 0], "have radius >= depth")]
+
+        def _simulate(self, models):
+            return np.column_stack([models[:, 1] / models[:, 0], models[:, 1]])
+
+    toy = Toy()
+    models = np.array([[2.0, 1.0], [1.0, 2.0], [4.0, 1.0]])
+    assert toy.valid_rows(models).tolist() == [True, False, True]
+    with pytest.raises(ValueError, match="rows 1 have radius >= depth"):
+        toy.simulate(models)
+    data = simulate_valid(toy, models)
+    np.testing.assert_array_equal(data[[0, 2]], [[0.5, 1.0], [0.25, 1.0]])
+    assert np.isnan(data[1]).all()
+    rms = np.array([0.5, np.nan, 3.0])
+    rows = {m: v for _, m, v in misfit_metrics(rms, np.array([0.01, np.nan, 0.1]))}
+    # the unphysical row counts as the worst: median of (0.5, 3, inf) is 3
+    assert rows["median_rms_misfit"] == 3.0
+    assert rows["mean_rms_misfit"] == pytest.approx(1.75)   # mean of the valid ones
+    assert rows["fraction_rms_le_1.2"] == pytest.approx(1 / 3)
+    assert rows["fraction_unphysical"] == pytest.approx(1 / 3)
+
+
+def test_linear_parameters_get_absolute_errors():
+    space = ModelSpace([Parameter("x0", "m", -50.0, 50.0, False),
+                        Parameter("depth", "m", 5.0, 50.0, False)])
+    true = np.array([[0.0, 10.0], [10.0, 20.0]])
+    pred = np.array([[1.0, 11.0], [13.0, 24.0]])
+    rows = {(q, m): v for q, m, v in parameter_metrics(true, pred, space)}
+    assert rows["x0", "median_abs_err"] == pytest.approx(2.0)
+    assert ("x0", "median_rel_err") not in rows      # the x0 box straddles 0
+    assert rows["depth", "median_rel_err"] == pytest.approx(0.15)  # (0.1 + 0.2) / 2
+    assert rows["depth", "rmse"] == pytest.approx(np.sqrt((1 + 16) / 2))

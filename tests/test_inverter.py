@@ -52,3 +52,21 @@ def test_predict_shapes_and_errors(setup):
     assert inv.predict(d[0]).shape == (3,)
     with pytest.raises(ValueError, match="data must have 15 columns"):
         inv.predict(d[:, :5])
+
+
+def test_data_bounds_from_training_data_when_the_physics_implies_none(setup):
+    ves, space = setup
+
+    class NoBounds(type(ves)):
+        def data_bounds(self, low, high):
+            return None
+
+    fwd = NoBounds(ves.ab2, 2)
+    train = make_dataset(fwd, space, 100, GaussianNoise(0.02), rng=0)
+    with pytest.raises(ValueError, match="implies no data bounds"):
+        NetworkInversion.create(fwd, space, 4, rng=0)
+    inv = NetworkInversion.create(fwd, space, 4, rng=0, train_data=train.data)
+    X = inv.network_inputs(train.data)
+    # the per-column range of the training data maps exactly onto [-1, 1]
+    np.testing.assert_allclose(X.min(axis=0), -1.0, atol=1e-12)
+    np.testing.assert_allclose(X.max(axis=0), 1.0, atol=1e-12)

@@ -455,3 +455,32 @@ def test_misfit_histogram_on_given_axes():
     assert n_figures() == before
     (target,) = lines_with_gid(ax, "target")
     assert target.get_xdata()[0] == 2.0
+
+
+def test_plot_examples_uses_each_forward_models_own_figure():
+    from matplotlib.figure import Figure
+
+    from geoinv.forward import VES
+    from geoinv.forward.base import ForwardModel
+    from geoinv.plotting import plot_examples
+
+    class Toy(ForwardModel):
+        kind = "toy"
+        parameter_names, parameter_units = ["a", "b"], ["m", "m"]
+        data_names, data_units = ["d@0", "d@1", "d@2"], ["mGal"] * 3
+
+    models = np.array([[1.0, 2.0], [3.0, 4.0]])
+    data = np.array([[1.0, 2.0, 3.0], [2.0, 3.0, 4.0]])
+    fig = plot_examples(Toy(), models, models * 1.1, data, data * 0.9, sigma=data * 0.05,
+                        titles=["one", "two"], fig=Figure())
+    # generic rows: a parameter panel and a data panel per example
+    assert len(fig.axes) == 4
+    np.testing.assert_array_equal(fig.axes[1].lines[-1].get_ydata(), data[0] * 0.9)
+    ves = VES([1.0, 10.0, 100.0], 2)
+    m = np.array([[100.0, 10.0, 5.0]])
+    d = ves.simulate(m)
+    fig = plot_examples(ves, m, m, d, d, fig=Figure())
+    # VES rows: layered model (log resistivity, depth down) beside the sounding (log-log)
+    ax_model, ax_sounding = fig.axes
+    assert ax_model.get_xscale() == "log" and ax_model.get_ylim()[0] > ax_model.get_ylim()[1]
+    assert ax_sounding.get_xscale() == "log" and ax_sounding.get_yscale() == "log"

@@ -34,7 +34,7 @@ def test_defaults_groups_and_grid():
     assert s.config["noise"] == {"relative": 0.02, "absolute": 0.0}
     assert s.config["samples"]["train"] == 8000
     assert s.config["network"]["hidden_activation"] == "logsig"
-    assert s.noise.relative == 0.02
+    np.testing.assert_array_equal(s.noise.relative, np.full(12, 0.02))
 
 
 def test_resolved_scenario_round_trips_through_toml():
@@ -101,3 +101,14 @@ def test_file_errors_name_the_file(tmp_path):
     wrong.write_text(BASE.replace("seed = 3", "seed = -1"))
     with pytest.raises(ScenarioError, match="wrong.toml: seed: must be >= 0"):
         load_scenario(wrong)
+
+
+def test_noise_per_data_group():
+    s = parse(BASE + "\n[noise]\nrelative = 0.02\n[noise.rho_a]\nrelative = 0.05\nabsolute = 0.1\n")
+    np.testing.assert_array_equal(s.noise.relative, np.full(12, 0.05))
+    np.testing.assert_array_equal(s.noise.absolute, np.full(12, 0.1))
+    assert s.config["noise"] == {"relative": 0.02, "absolute": 0.0,
+                                 "rho_a": {"relative": 0.05, "absolute": 0.1}}
+    assert parse(dump_toml(s.config)).config == s.config
+    with pytest.raises(ScenarioError, match=r"\[noise\]: unknown key 'phase'"):
+        parse(BASE + "\n[noise.phase]\nabsolute = 1.0\n")

@@ -25,9 +25,10 @@ class ForwardModel:
 
     Subclasses set, in ``__init__``, the survey geometry and the lists
     ``parameter_names``, ``parameter_units``, ``data_names``, ``data_units``
-    and implement ``_simulate(models)``.  They may override
-    ``_check_physical`` to add rules beyond "finite" (the default requires
-    every parameter to be finite; ``positive`` parameters must be > 0).
+    and implement ``_simulate(models)``.  They may override ``positive``
+    (which parameters must be > 0; all by default), ``physical_rules`` (rules
+    of the physics beyond that), ``data_log``, ``data_bounds`` and
+    ``plot_example``.
 
     Attributes
     ----------
@@ -84,9 +85,37 @@ class ForwardModel:
         ------
         ValueError
             If the width is not ``n_params``, or if any row holds a NaN, an
-            infinite value or a non-positive value of a positive parameter.
-            The message names the offending rows.
+            infinite value, a non-positive value of a positive parameter or
+            breaks a rule of the physics (``physical_rules``).  The message
+            names the offending rows.
         """
+        models = self._as_batch(models)
+        for bad, problem in self._problems(models):
+            if bad.any():
+                raise ValueError(
+                    f"{type(self).__name__}: models rows {format_rows(np.flatnonzero(bad))} "
+                    f"{problem}"
+                )
+        return models
+
+    def valid_rows(self, models):
+        """Which models ``simulate`` accepts, without raising.
+
+        Parameters
+        ----------
+        models : array_like, shape (n_samples, n_params)
+
+        Returns
+        -------
+        ndarray of bool, shape (n_samples,)
+        """
+        models = self._as_batch(models)
+        ok = np.ones(len(models), dtype=bool)
+        for bad, _ in self._problems(models):
+            ok &= ~bad
+        return ok
+
+    def _as_batch(self, models):
         models = np.asarray(models, dtype=np.float64)
         if models.ndim == 1:
             models = models[np.newaxis, :]
@@ -96,24 +125,29 @@ class ForwardModel:
                 f"{self.n_params}) with columns [{', '.join(self.parameter_names)}]; "
                 f"got shape {np.shape(models)}"
             )
-        bad = ~np.isfinite(models).all(axis=1)
-        if bad.any():
-            raise ValueError(
-                f"{type(self).__name__}: models rows {format_rows(np.flatnonzero(bad))} "
-                "hold NaN or infinite values"
-            )
-        nonpos = (models[:, self.positive] <= 0).any(axis=1)
-        if nonpos.any():
-            names = [n for n, p in zip(self.parameter_names, self.positive) if p]
-            raise ValueError(
-                f"{type(self).__name__}: models rows {format_rows(np.flatnonzero(nonpos))} "
-                f"have non-positive values; {', '.join(names)} must be > 0"
-            )
-        self._check_physical(models)
         return models
 
-    def _check_physical(self, models):
-        """Hook for rules beyond finiteness and positivity; raise ValueError."""
+    def _problems(self, models):
+        """Yield (bad_row_mask, description) for every rule, in order."""
+        finite = np.isfinite(models).all(axis=1)
+        yield ~finite, "hold NaN or infinite values"
+        names = [n for n, p in zip(self.parameter_names, self.positive) if p]
+        with np.errstate(invalid="ignore"):
+            nonpos = finite & (models[:, self.positive] <= 0).any(axis=1)
+        yield nonpos, f"have non-positive values; {', '.join(names)} must be > 0"
+        for bad, problem in self.physical_rules(models):
+            yield finite & ~nonpos & bad, problem
+
+    def physical_rules(self, models):
+        """Rules of the physics beyond finiteness and positivity.
+
+        Subclasses override this to return a list of ``(bad, problem)``
+        pairs: ``bad`` a boolean mask of shape (n_samples,) and ``problem`` a
+        phrase completing "models rows 3, 7 ...", e.g. ``"have a sphere
+        reaching above the surface (radius >= depth)"``.  The models given
+        are finite and their positive parameters are positive.
+        """
+        return []
 
     def simulate(self, models):
         """Compute the data of a batch of models.
@@ -138,7 +172,26 @@ class ForwardModel:
 
     # Scaling hints used by the pipeline (geoinv.scaling).
     data_log = True
-    """Whether the data are scaled in log10 before entering the network."""
+    """Whether the data are scaled in log10 before entering the network: a
+    bool for all columns, or a boolean array of shape (n_data,)."""
+
+    @property
+    def data_log_mask(self):
+        """``data_log`` as a boolean array of shape (n_data,)."""
+        return np.broadcast_to(np.asarray(self.data_log, dtype=bool), (self.n_data,)).copy()
+
+    @property
+    def data_groups(self):
+        """Data columns grouped by quantity: {group: column indices}.
+
+        The group of a datum is its label up to the first ``@``
+        (``"rho_a@T=0.1s"`` -> ``"rho_a"``); a scenario can set the noise of
+        each group separately (``[noise.phase] absolute = 1.0``).
+        """
+        groups = {}
+        for j, name in enumerate(self.data_names):
+            groups.setdefault(name.split("@", 1)[0], []).append(j)
+        return {g: np.array(cols) for g, cols in groups.items()}
 
     def data_bounds(self, low, high):
         """Bounds of the data implied by a prior box, or None.
@@ -155,6 +208,37 @@ class ForwardModel:
             range; ``None`` means "take them from the training data".
         """
         return None
+
+    def plot_example(self, fig, model_true, model_pred, data_obs, data_pred, sigma=None,
+                     title=None, legend=True):
+        """Draw one inversion example (true vs predicted model, data fit).
+
+        The default draws the data against their index and the parameters as
+        bars; forward models override it with the figure their method's
+        users expect (a sounding curve beside a layered model, an anomaly
+        profile above the body, ...).
+
+        Parameters
+        ----------
+        fig : matplotlib Figure or SubFigure
+            Where to draw (filled by this call).
+        model_true : ndarray, shape (n_params,) or None
+            None for field data.
+        model_pred : ndarray, shape (n_params,)
+        data_obs, data_pred : ndarray, shape (n_data,)
+        sigma : ndarray, shape (n_data,), optional
+        title : str, optional
+        legend : bool
+            Draw the legends (the first row of a grid only, say).
+
+        Returns
+        -------
+        fig
+        """
+        from ..plotting import plot_generic_example
+
+        return plot_generic_example(self, fig, model_true, model_pred, data_obs, data_pred,
+                                    sigma=sigma, title=title, legend=legend)
 
     def settings(self):
         """Keyword arguments that rebuild this forward model (for saving)."""
