@@ -63,6 +63,12 @@ def make_dataset(forward, space, n, noise, rng=None, *, ood_shell=None, method="
     method : {"uniform", "lhs"}
         Sampling inside the box (ignored for the OOD shell, which is uniform).
 
+    Notes
+    -----
+    Models the forward model rejects as unphysical (e.g. a sphere whose
+    radius exceeds its depth) are drawn again, so the samples are uniform
+    over the part of the box (or shell) that is physical.
+
     Returns
     -------
     Dataset
@@ -70,14 +76,12 @@ def make_dataset(forward, space, n, noise, rng=None, *, ood_shell=None, method="
     Raises
     ------
     ValueError
-        If noise makes data non-positive where the forward model works in
+        If less than 1 % of the box (or shell) is physical, or if noise makes
+        data non-positive where the forward model works in
         log10 (lower the noise level), naming the rows.
     """
     rng = as_generator(rng)
-    if ood_shell is None:
-        models = space.sample(n, rng, method=method)
-    else:
-        models = space.sample_ood(n, rng, shell=ood_shell)
+    models = _draw_physical(forward, space, n, rng, ood_shell, method)
     clean = forward.simulate(models)
     data, sigma = noise.add(clean, rng)
     log = forward.data_log_mask
@@ -89,3 +93,33 @@ def make_dataset(forward, space, n, noise, rng=None, *, ood_shell=None, method="
                 "these data are used in log10, so lower the noise level"
             )
     return Dataset(models, data, clean, sigma)
+
+
+def _draw_physical(forward, space, n, rng, ood_shell, method, min_acceptance=0.01):
+    """Draw n models, redrawing those the forward model rejects."""
+
+    def draw(m):
+        if ood_shell is None:
+            return space.sample(m, rng, method=method)
+        return space.sample_ood(m, rng, shell=ood_shell)
+
+    models = draw(n)
+    ok = forward.valid_rows(models) if n else np.ones(0, dtype=bool)
+    drawn, accepted = n, int(ok.sum())
+    while not ok.all():
+        if drawn >= 1000 and accepted < min_acceptance * drawn:
+            where = "prior box" if ood_shell is None else "OOD shell"
+            raise ValueError(
+                f"only {accepted} of {drawn} models drawn from the {where} are physical for "
+                f"{type(forward).__name__}; change the [prior] bounds"
+            )
+        bad = np.flatnonzero(~ok)
+        # redraw with a margin so that few rounds are needed; keep the first valid ones
+        extra = draw(max(len(bad) * 2, 16))
+        extra = extra[forward.valid_rows(extra)]
+        drawn += max(len(bad) * 2, 16)
+        accepted += len(extra)
+        take = min(len(bad), len(extra))
+        models[bad[:take]] = extra[:take]
+        ok[bad[:take]] = True
+    return models

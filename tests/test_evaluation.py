@@ -102,3 +102,32 @@ def test_linear_parameters_get_absolute_errors():
     assert ("x0", "median_rel_err") not in rows      # the x0 box straddles 0
     assert rows["depth", "median_rel_err"] == pytest.approx(0.15)  # (0.1 + 0.2) / 2
     assert rows["depth", "rmse"] == pytest.approx(np.sqrt((1 + 16) / 2))
+
+
+def test_make_dataset_redraws_unphysical_models():
+    from geoinv.forward.base import ForwardModel
+
+    class Sphere(ForwardModel):
+        kind = "toy_sphere"
+        parameter_names, parameter_units = ["depth", "radius"], ["m", "m"]
+        data_names, data_units = ["g@x=0m"], ["mGal"]
+        data_log = False
+
+        def physical_rules(self, models):
+            return [(models[:, 1] >= models[:, 0], "have radius >= depth")]
+
+        def _simulate(self, models):
+            return models[:, 1:] ** 3 / models[:, :1] ** 2
+
+    space = ModelSpace([Parameter("depth", "m", 1.0, 10.0, False),
+                        Parameter("radius", "m", 1.0, 10.0, False)])
+    ds = make_dataset(Sphere(), space, 3000, GaussianNoise(absolute=0.01), rng=0)
+    assert (ds.models[:, 1] < ds.models[:, 0]).all()
+    # uniform over the physical half of the square: P(depth < 4) = 4.5 / 40.5
+    assert np.mean(ds.models[:, 0] < 4) == pytest.approx(4.5 / 40.5, abs=0.02)
+    ood = make_dataset(Sphere(), space, 500, GaussianNoise(absolute=0.01), rng=1, ood_shell=0.5)
+    assert not space.contains(ood.models).any() and (ood.models[:, 1] < ood.models[:, 0]).all()
+    narrow = ModelSpace([Parameter("depth", "m", 1.0, 2.0, False),
+                         Parameter("radius", "m", 3.0, 4.0, False)])
+    with pytest.raises(ValueError, match="only 0 of .* physical for Sphere"):
+        make_dataset(Sphere(), narrow, 100, GaussianNoise(absolute=0.01), rng=0)
