@@ -8,8 +8,13 @@ A scenario file selects a class by its ``kind`` (see ``FORWARD_MODELS``).
 
 from .base import ForwardModel
 from .ves import VES
+from .mt import MT1D
+from .refraction import Refraction
+from .self_potential import SelfPotential
+from .gravity import Gravity
+from .magnetic import Magnetic
 
-FORWARD_MODELS = {cls.kind: cls for cls in (VES,)}
+FORWARD_MODELS = {cls.kind: cls for cls in (VES, Refraction, SelfPotential, MT1D, Gravity, Magnetic)}
 """Registry: scenario ``forward.kind`` -> forward-model class."""
 
 
@@ -41,4 +46,4 @@ def make_forward(kind, **settings):
     return cls(**settings)
 
 
-__all__ = ["ForwardModel", "VES", "FORWARD_MODELS", "make_forward"]
+__all__ = ["ForwardModel", "VES", "FORWARD_MODELS", "make_forward", "Refraction", "SelfPotential", "MT1D", "Gravity", "Magnetic"]

@@ -71,13 +71,13 @@ Large batches are cut into chunks that fit in cache, shared between up to
 from __future__ import annotations
 
 import numbers
-import os
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
 
 from ._filters import HANKEL_FILTERS
+from ._threads import DEFAULT_THREADS, map_chunks
+from ._geometry import check_layers, short_labels, survey_vector
 from .base import ForwardModel, format_rows
 
 __all__ = [
@@ -91,7 +91,7 @@ __all__ = [
 ARRAYS = ("schlumberger", "wenner")
 """Electrode arrays understood by :class:`VES`."""
 
-THREADS = min(2, os.cpu_count() or 1)
+THREADS = DEFAULT_THREADS
 """Threads used for large batches; set to 1 to stay on the calling thread."""
 
 _CHUNK = 256          # samples per block: two (chunk, n_lam) work arrays stay in L2 cache
@@ -103,26 +103,11 @@ _GEMM_SIZE = 2**18     # m*n*k below which OpenBLAS multiplies on the calling th
 _ROW_TOL = 1e-14      # small-lam rows whose weights add up to less are dropped
                       # (relative error <= _ROW_TOL times the layer contrast)
 
-_executor = None
 
 
 # --------------------------------------------------------------------------
 # Input checks
 # --------------------------------------------------------------------------
-
-def _positive_vector(values, name):
-    """Return ``values`` as a 1-D float64 array of positive, finite numbers."""
-    array = np.atleast_1d(np.asarray(values, dtype=np.float64))
-    if array.ndim != 1 or array.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D sequence; got shape {np.shape(values)}")
-    bad = ~(np.isfinite(array) & (array > 0))
-    if bad.any():
-        raise ValueError(
-            f"{name} must be positive and finite; bad entries at index "
-            f"{format_rows(np.flatnonzero(bad))}: {array[bad][:10].tolist()}"
-        )
-    return array
-
 
 def _check_mn2(mn2, ab2):
     """Return MN/2 broadcast to ``ab2``'s shape; each must be < AB/2."""
@@ -133,36 +118,13 @@ def _check_mn2(mn2, ab2):
         raise ValueError(
             f"mn2 must be a scalar or have one value per ab2 ({ab2.size}); got shape {values.shape}"
         )
-    values = _positive_vector(values, "mn2")
+    values = survey_vector(values, "mn2", positive=True)
     bad = values >= ab2
     if bad.any():
         raise ValueError(
             f"mn2 must be smaller than ab2; mn2 >= ab2 at index {format_rows(np.flatnonzero(bad))}"
         )
     return values
-
-
-def _check_layers(rho, thickness):
-    """Return (rho, thickness, single) as 2-D float64 arrays; raise on bad rows."""
-    rho = np.asarray(rho, dtype=np.float64)
-    thickness = np.asarray(thickness, dtype=np.float64)
-    single = rho.ndim == 1
-    rho, thickness = np.atleast_2d(rho), np.atleast_2d(thickness)
-    if thickness.size == 0:
-        thickness = thickness.reshape(rho.shape[0], 0)
-    if (rho.ndim != 2 or thickness.ndim != 2 or rho.shape[1] < 1
-            or thickness.shape != (rho.shape[0], rho.shape[1] - 1)):
-        raise ValueError(
-            "rho must have shape (n_samples, n_layers) and thickness (n_samples, n_layers - 1); "
-            f"got {np.shape(rho)} and {np.shape(thickness)}"
-        )
-    for name, values in (("rho", rho), ("thickness", thickness)):
-        bad = ~(np.isfinite(values) & (values > 0)).all(axis=1)
-        if bad.any():
-            raise ValueError(
-                f"{name} must be positive and finite; bad rows {format_rows(np.flatnonzero(bad))}"
-            )
-    return rho, thickness, single
 
 
 def _get_filter(name):
@@ -243,8 +205,8 @@ def resistivity_transform(lam, rho, thickness):
     >>> resistivity_transform([1e-6, 1.0, 1e6], [10.0, 100.0], [5.0]).round(5)
     array([99.99505, 10.00074, 10.     ])
     """
-    lam = _positive_vector(lam, "lam")
-    rho, thickness, single = _check_layers(rho, thickness)
+    lam = survey_vector(lam, "lam", unit="1/m", positive=True)
+    rho, thickness, single = check_layers(rho, thickness, "rho")
     transform = np.empty((rho.shape[0], lam.size))
     if rho.shape[1] == 1:
         transform[:] = rho[:, :1]
@@ -394,14 +356,9 @@ class _SoundingOperator:
             return rho_a
         refl = (rho[:, 1:] - rho[:, :-1]) / (rho[:, 1:] + rho[:, :-1])
         starts = np.arange(0, n_samples, _CHUNK)
-        groups = np.array_split(starts, min(THREADS, starts.size))
         for columns, lam, weights in self.blocks:
             out = np.empty((n_samples, columns.size))
-            args = (lam, weights, refl, thickness, out)
-            if len(groups) > 1:
-                list(_get_executor().map(lambda g: _run_chunks(g, *args), groups))
-            else:
-                _run_chunks(starts, *args)
+            map_chunks(_run_chunks, starts, THREADS, lam, weights, refl, thickness, out)
             rho_a[:, columns] = out
         rho_a *= 2.0
         rho_a += 1.0
@@ -429,15 +386,6 @@ def _run_chunks(starts, lam, weights, refl, thickness, out):
         for row in range(0, h.shape[0], step):
             end = min(row + step, h.shape[0])
             np.matmul(c[row:end], w, out=out[start + row:start + end])
-
-
-def _get_executor():
-    """The module's thread pool, made anew after a fork or a change of THREADS."""
-    global _executor
-    if _executor is None or _executor[0] != (os.getpid(), THREADS):
-        pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="geoinv-ves")
-        _executor = ((os.getpid(), THREADS), pool)
-    return _executor[1]
 
 
 # --------------------------------------------------------------------------
@@ -486,9 +434,9 @@ def apparent_resistivity_schlumberger(ab2, rho, thickness, mn2=None, *,
     >>> apparent_resistivity_schlumberger([1.0, 10.0], [100.0, 10.0], [5.0], mn2=0.5).round(3)
     array([99.89 , 51.693])
     """
-    ab2 = _positive_vector(ab2, "ab2")
+    ab2 = survey_vector(ab2, "ab2", positive=True)
     mn2 = None if mn2 is None else _check_mn2(mn2, ab2)
-    rho, thickness, single = _check_layers(rho, thickness)
+    rho, thickness, single = check_layers(rho, thickness, "rho")
     _get_filter(hankel_filter)
     key_mn2 = None if mn2 is None else tuple(mn2.tolist())
     operator = _cached_operator(tuple(ab2.tolist()), key_mn2, hankel_filter, bool(lagged))
@@ -528,7 +476,7 @@ def apparent_resistivity_wenner(ab2, rho, thickness, *, hankel_filter="key_201",
     >>> apparent_resistivity_wenner([1.5, 15.0, 1500.0], [100.0, 10.0], [5.0]).round(3)
     array([99.567, 33.867, 10.   ])
     """
-    ab2 = _positive_vector(ab2, "ab2")
+    ab2 = survey_vector(ab2, "ab2", positive=True)
     return apparent_resistivity_schlumberger(ab2, rho, thickness, mn2=ab2 / 3.0,
                                              hankel_filter=hankel_filter, lagged=lagged)
 
@@ -536,19 +484,6 @@ def apparent_resistivity_wenner(ab2, rho, thickness, *, hankel_filter="key_201",
 # --------------------------------------------------------------------------
 # Forward-model class
 # --------------------------------------------------------------------------
-
-def _length_labels(values):
-    """Short labels such as '1.5' for lengths (m): 4 significant digits, more if needed.
-
-    Equal values get equal labels; different values get different labels.
-    """
-    distinct = np.unique(values)
-    for digits in range(4, 18):
-        labels = {v: f"{v:.{digits}g}" for v in distinct}
-        if len(set(labels.values())) == distinct.size:
-            break
-    return [labels[v] for v in values]
-
 
 class VES(ForwardModel):
     """Vertical electrical sounding over an N-layer earth.
@@ -593,7 +528,7 @@ class VES(ForwardModel):
     data_log = True
 
     def __init__(self, ab2, n_layers, array="schlumberger", mn2=None, hankel_filter="key_201"):
-        ab2 = _positive_vector(ab2, "ab2").copy()
+        ab2 = survey_vector(ab2, "ab2", positive=True).copy()
         if isinstance(n_layers, bool) or not isinstance(n_layers, numbers.Integral) or n_layers < 1:
             raise ValueError(f"n_layers must be an integer >= 1; got {n_layers!r}")
         array_name = str(array).lower()
@@ -616,9 +551,9 @@ class VES(ForwardModel):
         self.parameter_names = ([f"rho_{i}" for i in range(1, self.n_layers + 1)]
                                 + [f"h_{i}" for i in range(1, self.n_layers)])
         self.parameter_units = ["ohm.m"] * self.n_layers + ["m"] * (self.n_layers - 1)
-        labels = [f"ab2={x}m" for x in _length_labels(ab2)]
+        labels = [f"ab2={x}m" for x in short_labels(ab2)]
         if mn2 is not None:
-            labels = [f"{a},mn2={m}m" for a, m in zip(labels, _length_labels(mn2))]
+            labels = [f"{a},mn2={m}m" for a, m in zip(labels, short_labels(mn2))]
         if len(set(labels)) != len(labels):
             raise ValueError("ab2 (with mn2) holds duplicate soundings; give each one once")
         self.data_names = [f"rho_a@{label}" for label in labels]

@@ -1,0 +1,117 @@
+"""Checks and labels shared by the forward models' survey geometries."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._checks import format_rows
+
+__all__ = ["survey_vector", "check_layers", "short_labels"]
+
+
+def survey_vector(values, name, unit="m", positive=False, distinct=False):
+    """Return a survey coordinate vector as 1-D float64, or raise naming ``name``.
+
+    Parameters
+    ----------
+    values : array_like, shape (n,)
+        Station positions, offsets, spacings or periods.
+    name : str
+        The argument's name, used in error messages.
+    unit : str
+        Its unit, used in error messages.
+    positive : bool
+        Require every value > 0.
+    distinct : bool
+        Reject repeated values.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+
+    Raises
+    ------
+    ValueError
+        If ``values`` is empty, not 1-D, not numeric, holds NaN, infinite or
+        (with ``positive``) non-positive entries (their indices are named),
+        or (with ``distinct``) repeats a value.
+    """
+    try:
+        array = np.atleast_1d(np.asarray(values, dtype=np.float64))
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a 1-D sequence of numbers ({unit}); got {values!r}") from None
+    if array.ndim != 1 or array.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D sequence ({unit}); got shape {np.shape(values)}")
+    ok = np.isfinite(array)
+    if positive:
+        ok &= array > 0
+    if not ok.all():
+        bad = ~ok
+        raise ValueError(
+            f"{name} must be {'positive and ' if positive else ''}finite ({unit}); bad entries at "
+            f"index {format_rows(np.flatnonzero(bad))}: {array[bad][:10].tolist()}"
+        )
+    if distinct:
+        unique, counts = np.unique(array, return_counts=True)
+        if (counts > 1).any():
+            raise ValueError(f"{name} holds duplicate values: {unique[counts > 1][:10].tolist()}")
+    return array
+
+
+def check_layers(values, thickness, name="rho"):
+    """Return (values, thickness, single) of layered models as 2-D float64 arrays.
+
+    Parameters
+    ----------
+    values : array_like, shape (n_samples, n_layers) or (n_layers,)
+        A per-layer property (resistivity, velocity), > 0.
+    thickness : array_like, shape (n_samples, n_layers - 1) or (n_layers - 1,)
+        Layer thicknesses (m), > 0.
+    name : str
+        Name of the per-layer property, used in error messages.
+
+    Returns
+    -------
+    values, thickness : ndarray, 2-D
+    single : bool
+        Whether the input was one model (1-D).
+
+    Raises
+    ------
+    ValueError
+        On inconsistent shapes, or naming the rows with non-positive or
+        non-finite entries.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    thickness = np.asarray(thickness, dtype=np.float64)
+    single = values.ndim == 1
+    values, thickness = np.atleast_2d(values), np.atleast_2d(thickness)
+    if thickness.size == 0:
+        thickness = thickness.reshape(values.shape[0], 0)
+    if (values.ndim != 2 or thickness.ndim != 2 or values.shape[1] < 1
+            or thickness.shape != (values.shape[0], values.shape[1] - 1)):
+        raise ValueError(
+            f"{name} must have shape (n_samples, n_layers) and thickness "
+            f"(n_samples, n_layers - 1); got {np.shape(values)} and {np.shape(thickness)}"
+        )
+    for label, array in ((name, values), ("thickness", thickness)):
+        bad = ~(np.isfinite(array) & (array > 0)).all(axis=1)
+        if bad.any():
+            raise ValueError(
+                f"{label} must be positive and finite; bad rows {format_rows(np.flatnonzero(bad))}"
+            )
+    return values, thickness, single
+
+
+def short_labels(values):
+    """Short text for numbers, e.g. '1.5': 4 significant digits, more if needed.
+
+    Equal values get equal labels; different values get different labels.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    distinct = np.unique(values)
+    for digits in range(4, 18):
+        labels = {v: f"{v:.{digits}g}" for v in distinct}
+        if len(set(labels.values())) == distinct.size:
+            break
+    return [labels[v] for v in values]
