@@ -1,0 +1,294 @@
+"""Batched damped least squares (geoinv.lsq)."""
+
+import numpy as np
+import pytest
+
+from geoinv import ModelSpace, Parameter
+from geoinv.forward import VES, ForwardModel
+from geoinv.lsq import (CONVERGED, STALLED, UNPHYSICAL_START, levenberg_marquardt,
+                        rms_misfit, search_bounds, weighted_jacobian)
+
+
+class Linear(ForwardModel):
+    """d = G m: a linear toy problem with linear parameters and data."""
+
+    kind = "linear_toy"
+    data_log = False
+
+    def __init__(self, G):
+        self.G = np.asarray(G, dtype=np.float64)
+        self.parameter_names = [f"m_{j}" for j in range(self.G.shape[1])]
+        self.parameter_units = ["1"] * self.G.shape[1]
+        self.data_names = [f"d_{i}" for i in range(self.G.shape[0])]
+        self.data_units = ["1"] * self.G.shape[0]
+
+    @property
+    def positive(self):
+        return np.zeros(self.n_params, dtype=bool)
+
+    def _simulate(self, models):
+        return models @ self.G.T
+
+
+class Decay(ForwardModel):
+    """d(t) = a exp(-t / tau), with an analytic Jacobian; a > 0, 0 < tau <= 20 s."""
+
+    kind = "decay_toy"
+
+    def __init__(self, t, analytic=True):
+        self.t = np.asarray(t, dtype=np.float64)
+        self.parameter_names, self.parameter_units = ["a", "tau"], ["V", "s"]
+        self.data_names = [f"d@t={x:g}s" for x in self.t]
+        self.data_units = ["V"] * self.t.size
+        if analytic:
+            self.jacobian = self._jacobian
+
+    def physical_rules(self, models):
+        return [(models[:, 1] > 20.0, "have tau > 20 s (outside the toy's validity)")]
+
+    def _simulate(self, models):
+        return models[:, :1] * np.exp(-self.t / models[:, 1:])
+
+    def _jacobian(self, models):
+        e = np.exp(-self.t / models[:, 1:])                       # (n, n_data)
+        return np.stack([e, models[:, :1] * e * self.t / models[:, 1:] ** 2], axis=2)
+
+
+class Counting:
+    """Wraps a forward model and counts the models it simulates."""
+
+    def __init__(self, forward):
+        self._forward = forward
+        self.simulated = 0
+
+    def __getattr__(self, name):
+        return getattr(self._forward, name)
+
+    def simulate(self, models):
+        self.simulated += len(np.atleast_2d(models))
+        return self._forward.simulate(models)
+
+
+@pytest.fixture(scope="module")
+def ves3():
+    ves = VES(np.geomspace(1, 1000, 30), n_layers=3)
+    space = ModelSpace([Parameter(f"rho_{i}", "ohm.m", 1, 1000) for i in (1, 2, 3)]
+                       + [Parameter(f"h_{i}", "m", 1, 50) for i in (1, 2)])
+    return ves, space
+
+
+def test_recovers_noise_free_model_from_nearby_start(ves3):
+    ves, space = ves3
+    true = np.array([[200.0, 20.0, 500.0, 3.0, 15.0]])      # H-type, well-resolved layers
+    d = ves.simulate(true)
+    sigma = 0.02 * d
+    start = true * np.array([1.3, 0.7, 0.8, 1.4, 0.75])      # 0.1 - 0.15 decades away
+    res = levenberg_marquardt(ves, space, d, sigma, start, target_rms=1e-6)
+    assert res.status[0] == CONVERGED and res.rms[0] <= 1e-6
+    # Tolerance from the linearised problem: |du| <= |r| / s_min(J), with the
+    # weighted residual |r| <= 1e-6 sqrt(n_data) (rms <= 1e-6) and s_min the
+    # smallest singular value of J at the true model (u = box widths).
+    J = weighted_jacobian(ves, space, d, sigma, true)[0]
+    bound = 1e-6 * np.sqrt(d.size) / np.linalg.svd(J, compute_uv=False).min()
+    width = space.scaled_high - space.scaled_low
+    du = (space.to_scale(res.models) - space.to_scale(true)) / width
+    assert np.abs(du).max() <= 2 * bound       # factor 2: linearisation and FD slack
+    assert bound < 1e-5                         # i.e. every parameter to better than 1e-4 relative
+    np.testing.assert_allclose(res.models, true, rtol=1e-4)
+
+
+def test_linear_problem_matches_closed_form_weighted_least_squares():
+    rng = np.random.default_rng(3)
+    G = rng.normal(size=(12, 3))
+    space = ModelSpace([Parameter(f"m_{j}", "1", -10, 10, log=False) for j in range(3)])
+    forward = Linear(G)
+    m_true = rng.uniform(-5, 5, size=(4, 3))
+    sigma = rng.uniform(0.05, 0.5, size=(4, 12))
+    d = m_true @ G.T + sigma * rng.normal(size=sigma.shape)
+    res = levenberg_marquardt(forward, space, d, sigma, np.zeros(3), target_rms=0.0, ftol=0.0,
+                              xtol=1e-14, max_iter=200)
+    for i in range(4):
+        W = np.diag(1.0 / sigma[i] ** 2)                       # W_d^T W_d
+        m_wls = np.linalg.solve(G.T @ W @ G, G.T @ W @ d[i])
+        # A forward difference of a linear model is exact up to round-off
+        # (~1e-16 |d| / fd_step ~ 1e-10 relative); LM stops on a step below 1e-14.
+        np.testing.assert_allclose(res.models[i], m_wls, rtol=0, atol=1e-8)
+    assert (res.status == STALLED).all()                       # target 0 is never reached
+    np.testing.assert_allclose(res.rms, rms_misfit(d, res.models @ G.T, sigma), rtol=1e-12)
+
+
+def test_batched_equals_one_by_one_exactly_for_a_row_wise_forward_model():
+    # Decay computes each row with element-wise operations only, so a
+    # sounding's data do not depend on the batch it travels in; then the
+    # batched LM must give bit-identical results (every step is per sounding).
+    forward = Decay(np.linspace(0.1, 5.0, 12))
+    space = ModelSpace([Parameter("a", "V", 0.1, 10.0), Parameter("tau", "s", 0.1, 10.0)])
+    rng = np.random.default_rng(8)
+    true = space.sample(12, rng)
+    d = forward.simulate(true)
+    sigma = 0.01 * d
+    d = d + sigma * rng.normal(size=d.shape)
+    start = space.sample(12, rng)
+    batch = levenberg_marquardt(forward, space, d, sigma, start, widen=0.2, jacobian="fd",
+                                n_restarts=2, rng=3)
+    for i in range(12):
+        one = levenberg_marquardt(forward, space, d[i:i + 1], sigma[i:i + 1], start[i:i + 1],
+                                  widen=0.2, jacobian="fd")
+        if batch.starts[i] == 1:                  # restarts draw from the batch's stream
+            np.testing.assert_array_equal(one.models[0], batch.models[i])
+            np.testing.assert_array_equal(one.rms[0], batch.rms[i])
+            assert one.iterations[0] == batch.iterations[i]
+            assert one.forward_calls[0] == batch.forward_calls[i]
+            assert one.status[0] == batch.status[i]
+
+
+def test_batched_equals_one_by_one_for_ves(ves3):
+    ves, space = ves3
+    rng = np.random.default_rng(7)
+    true = space.sample(8, rng)
+    d = ves.simulate(true)
+    sigma = 0.02 * d
+    d = d + sigma * rng.normal(size=d.shape)
+    start = space.sample(8, rng)
+    batch = levenberg_marquardt(ves, space, d, sigma, start, widen=0.3, max_iter=40)
+    for i in range(8):
+        one = levenberg_marquardt(ves, space, d[i:i + 1], sigma[i:i + 1], start[i:i + 1],
+                                  widen=0.3, max_iter=40)
+        # VES rounds its matrix products differently for another batch size
+        # (up to ~1e-13 relative); divided by the finite-difference step
+        # (~7e-5 relative change of rho) that perturbs J by ~1e-9, which moves
+        # where a sounding stops in a flat valley by up to ~1e-7 relative.
+        np.testing.assert_allclose(one.models[0], batch.models[i], rtol=1e-6)
+        np.testing.assert_allclose(one.rms[0], batch.rms[i], rtol=1e-9)
+        assert one.iterations[0] == batch.iterations[i]
+        assert one.forward_calls[0] == batch.forward_calls[i]
+        assert one.status[0] == batch.status[i]
+
+
+def test_bounds_respected_and_widening_lets_a_model_leave_the_box(ves3):
+    ves, space = ves3
+    outside = np.array([[2000.0, 20.0, 300.0, 3.0, 15.0]])    # rho_1 above the box (1000)
+    d = ves.simulate(outside)
+    sigma = 0.02 * d
+    start = np.array([[500.0, 30.0, 300.0, 4.0, 10.0]])
+    strict = levenberg_marquardt(ves, space, d, sigma, start, widen=0.0, target_rms=1e-3)
+    assert space.contains(strict.models).all()
+    assert strict.models[0, 0] == pytest.approx(1000.0, rel=1e-12)   # sits on its bound
+    assert strict.rms[0] > 1.0                                     # and cannot fit
+    wide = levenberg_marquardt(ves, space, d, sigma, start, widen=0.5, target_rms=1e-3)
+    assert wide.status[0] == CONVERGED
+    np.testing.assert_allclose(wide.models, outside, rtol=1e-3)
+    # every model of a random batch stays in the search box, bounds included
+    rng = np.random.default_rng(11)
+    models = space.sample_ood(30, rng, shell=1.0)
+    d = ves.simulate(models)
+    res = levenberg_marquardt(ves, space, d, 0.02 * d, space.sample(30, rng), widen=0.25,
+                              max_iter=15)
+    u = (space.to_scale(res.models) - space.scaled_low) / (space.scaled_high - space.scaled_low)
+    u_low, u_high = search_bounds(space, 0.25)
+    assert (u >= u_low - 1e-12).all() and (u <= u_high + 1e-12).all()
+
+
+def test_forward_calls_count_every_simulated_model(ves3):
+    ves, space = ves3
+    counting = Counting(ves)
+    rng = np.random.default_rng(5)
+    true = space.sample(20, rng)
+    d = ves.simulate(true)
+    sigma = 0.02 * d
+    d = d + sigma * rng.normal(size=d.shape)
+    res = levenberg_marquardt(counting, space, d, sigma, space.sample(20, rng), max_iter=25,
+                              n_restarts=2, rng=1)
+    assert res.forward_calls.sum() == counting.simulated
+    assert res.jacobian_calls.sum() == 0
+    # one iteration: start (1) + finite-difference Jacobian (p = 5) + trial (1)
+    one = levenberg_marquardt(ves, space, d[:3], sigma[:3], true[:3] * 1.5, max_iter=1)
+    assert (one.iterations == 1).all() and (one.forward_calls == 7).all()
+    # a start that already fits costs its own simulation and nothing else
+    fits = levenberg_marquardt(ves, space, d[:1], sigma[:1], true[:1], target_rms=10.0)
+    assert fits.iterations[0] == 0 and fits.forward_calls[0] == 1
+
+
+def test_analytic_jacobian_is_used_and_agrees_with_finite_differences():
+    t = np.linspace(0.1, 5.0, 15)
+    space = ModelSpace([Parameter("a", "V", 0.1, 10.0), Parameter("tau", "s", 0.1, 10.0)])
+    true = np.array([[2.0, 1.5], [0.5, 4.0]])
+    analytic, numeric = Decay(t, analytic=True), Decay(t, analytic=False)
+    d = analytic.simulate(true)
+    sigma = 0.01 * d
+    J_a = weighted_jacobian(analytic, space, d, sigma, true)
+    J_n = weighted_jacobian(numeric, space, d, sigma, true)
+    # forward difference, step 1e-5 box widths: truncation error ~1e-5 relative
+    np.testing.assert_allclose(J_n, J_a, rtol=1e-4, atol=1e-4 * np.abs(J_a).max())
+    start = np.array([[1.0, 1.0], [1.0, 1.0]])
+    res_a = levenberg_marquardt(analytic, space, d, sigma, start, target_rms=1e-6)
+    res_n = levenberg_marquardt(numeric, space, d, sigma, start, target_rms=1e-6)
+    np.testing.assert_allclose(res_a.models, true, rtol=1e-6)
+    np.testing.assert_allclose(res_n.models, true, rtol=1e-6)
+    assert (res_a.jacobian_calls > 0).all() and (res_n.jacobian_calls == 0).all()
+    # with the analytic Jacobian only the start and the trial models are simulated
+    assert (res_a.forward_calls == 1 + res_a.iterations).all()
+
+
+def test_unphysical_start_is_reported_not_raised():
+    t = np.linspace(0.1, 5.0, 10)
+    forward = Decay(t)
+    space = ModelSpace([Parameter("a", "V", 0.1, 10.0), Parameter("tau", "s", 0.1, 10.0)])
+    d = forward.simulate([[1.0, 1.0], [1.0, 1.0]])
+    start = [[1.0, 50.0], [2.0, 2.0]]                 # tau = 50 s breaks the toy's rule
+    res = levenberg_marquardt(forward, space, d, 0.01 * d, start, widen=0.5, target_rms=1e-3)
+    assert res.status.tolist() == [UNPHYSICAL_START, CONVERGED]
+    assert np.isnan(res.rms[0]) and res.forward_calls[0] == 0
+    # a start whose data underflow to 0 has no log10 residual: reported alike
+    tiny = levenberg_marquardt(forward, space, d[:1], 0.01 * d[:1], [[1.0, 1e-3]], widen=1.0)
+    assert tiny.status[0] == UNPHYSICAL_START and tiny.forward_calls[0] == 1
+    assert np.isfinite(tiny.rms[0])
+    # a restart from a physical draw rescues it
+    again = levenberg_marquardt(forward, space, d, 0.01 * d, start, widen=0.5, target_rms=1e-3,
+                                n_restarts=3, rng=0)
+    assert again.status[0] == CONVERGED and again.starts[0] >= 2
+    np.testing.assert_allclose(again.models[0], [1.0, 1.0], rtol=1e-4)
+
+
+def test_restarts_escape_local_minima_reproducibly(ves3):
+    ves, space = ves3
+    rng = np.random.default_rng(2)
+    true = space.sample(40, rng)
+    d = ves.simulate(true)
+    sigma = 0.02 * d
+    d = d + sigma * rng.normal(size=d.shape)
+    start = np.full((40, 5), 30.0)                # a poor common start
+    once = levenberg_marquardt(ves, space, d, sigma, start, widen=0.5, max_iter=30)
+    again = levenberg_marquardt(ves, space, d, sigma, start, widen=0.5, max_iter=30,
+                                n_restarts=3, rng=4)
+    same = levenberg_marquardt(ves, space, d, sigma, start, widen=0.5, max_iter=30,
+                               n_restarts=3, rng=4)
+    np.testing.assert_array_equal(again.models, same.models)
+    assert (again.rms <= once.rms + 1e-12).all()
+    restarted = again.starts > 1
+    assert restarted.any() and (once.rms[restarted] > 1.2).all()
+    assert (again.rms <= 1.2).mean() > (once.rms <= 1.2).mean()
+    assert (again.forward_calls >= once.forward_calls).all()
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(sigma=0.0), "sigma rows 0, 1"),
+    (dict(data=-1.0), "data rows 0, 1 are <= 0 on a log10-scaled column"),
+    (dict(m0=np.zeros(5)), "m0 rows 0, 1 are <= 0 on a log parameter"),
+    (dict(m0=np.ones(4)), "m0 must have shape (2, 5)"),
+    (dict(widen=-1.0), "widen must be finite and >= 0"),
+    (dict(max_iter=2.5), "max_iter must be a whole number"),
+    (dict(data_scale="ln"), "data_scale must be"),
+])
+def test_bad_input_names_the_field(ves3, change, message):
+    ves, space = ves3
+    d = ves.simulate(np.full((2, 5), 10.0))
+    args = dict(data=d, sigma=0.02 * d, m0=np.full(5, 20.0))
+    kwargs = {}
+    for key, value in change.items():
+        if key in args:
+            args[key] = value * np.ones_like(args[key]) if key != "m0" else value
+        else:
+            kwargs[key] = value
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        levenberg_marquardt(ves, space, args["data"], args["sigma"], args["m0"], **kwargs)
