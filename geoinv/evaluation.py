@@ -22,6 +22,15 @@ compared with the observed data, per sounding
       sphere reaching above the surface); their misfit counts as infinite in
       the medians and fractions and is left out of the mean.
 ``n_samples`` (quantity ``all``) counts the soundings of the split.
+
+Uncertainty (ensembles, ``evaluate(..., std=...)``), per parameter, in the
+declared scale (log10 for log parameters, the unit for linear ones), where
+the prediction is the ensemble mean and sigma the spread of its members
+    ``coverage_2sigma``  fraction of samples whose true value lies within
+                         prediction +/- 2 sigma (about 0.95 if the spread
+                         were a calibrated Gaussian error)
+    ``median_std_log10`` median sigma (decades), log parameters
+    ``median_std``       median sigma [unit], linear parameters
 """
 
 from __future__ import annotations
@@ -29,8 +38,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["parameter_metrics", "data_misfit", "misfit_metrics", "simulate_valid", "evaluate",
-           "FIT_THRESHOLD"]
+__all__ = ["parameter_metrics", "uncertainty_metrics", "declared_scale", "data_misfit",
+           "misfit_metrics", "simulate_valid", "evaluate", "FIT_THRESHOLD"]
 
 FIT_THRESHOLD = 1.2
 """An RMS misfit at or below this counts as fitting the data to the noise."""
@@ -65,6 +74,55 @@ def parameter_metrics(true, pred, space):
             rows.append((name, "median_abs_err", float(np.median(np.abs(p - t)))))
             rows.append((name, "rmse", float(np.sqrt(np.mean((p - t) ** 2)))))
         rows.append((name, "fraction_in_box", float(np.mean(inside[:, j]))))
+    return rows
+
+
+def declared_scale(models, log):
+    """Models in their declared scale: log10 of the log columns, others as they are.
+
+    Parameters
+    ----------
+    models : array_like, shape (..., n_params)
+        Physical units (log columns > 0).
+    log : array_like of bool, shape (n_params,)
+
+    Returns
+    -------
+    ndarray, shape (..., n_params)
+    """
+    models = np.asarray(models, dtype=np.float64)
+    log = np.asarray(log, dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(log, np.log10(np.where(log, models, 1.0)), models)
+
+
+def uncertainty_metrics(true, pred, std, space, k=2.0):
+    """Coverage of the +/- k sigma band and the typical sigma, per parameter.
+
+    Parameters
+    ----------
+    true, pred : ndarray, shape (n_samples, n_params)
+        True and predicted (e.g. ensemble-mean) models, physical units.
+    std : ndarray, shape (n_samples, n_params)
+        Predicted standard deviation in the declared scale (decades for log
+        parameters, the unit for linear ones).
+    space : geoinv.ModelSpace
+    k : float, optional
+        Half-width of the band in sigmas; the metric is named
+        ``coverage_{k:g}sigma`` (``coverage_2sigma`` for the default).
+
+    Returns
+    -------
+    list of (quantity, metric, value)
+    """
+    err = np.abs(declared_scale(true, space.log) - declared_scale(pred, space.log))
+    std = np.asarray(std, dtype=np.float64)
+    inside = err <= k * std
+    rows = []
+    for j, name in enumerate(space.names):
+        rows.append((name, f"coverage_{k:g}sigma", float(np.mean(inside[:, j]))))
+        rows.append((name, "median_std_log10" if space.log[j] else "median_std",
+                     float(np.median(std[:, j]))))
     return rows
 
 
@@ -131,7 +189,7 @@ def simulate_valid(forward, models):
     return data
 
 
-def evaluate(forward, space, models_true, models_pred, data_obs, sigma, split):
+def evaluate(forward, space, models_true, models_pred, data_obs, sigma, split, std=None):
     """All metrics of one split, as a long DataFrame.
 
     Parameters
@@ -143,6 +201,9 @@ def evaluate(forward, space, models_true, models_pred, data_obs, sigma, split):
     data_obs, sigma : ndarray, shape (n_samples, n_data)
     split : str
         Label of the split, e.g. ``"test_id"``.
+    std : ndarray, shape (n_samples, n_params), optional
+        Predicted standard deviation in the declared scale (an ensemble's
+        spread); adds the rows of :func:`uncertainty_metrics`.
 
     Returns
     -------
@@ -153,6 +214,8 @@ def evaluate(forward, space, models_true, models_pred, data_obs, sigma, split):
     rms, rel = data_misfit(data_obs, data_pred, sigma)
     rows = [("all", "n_samples", float(len(models_true)))]
     rows += parameter_metrics(models_true, models_pred, space)
+    if std is not None:
+        rows += uncertainty_metrics(models_true, models_pred, std, space)
     rows += misfit_metrics(rms, rel)
     return pd.DataFrame(
         [(split, q, m, v) for q, m, v in rows], columns=["split", "quantity", "metric", "value"]

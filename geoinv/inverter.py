@@ -5,7 +5,13 @@ scalers and the network.  ``predict(data)`` takes soundings in physical units
 and returns models in physical units: scale the data, one forward pass,
 inverse-scale the output.  ``save``/``load`` write and read all of it in one
 ``.npz`` file (arrays plus a JSON description), and a loaded object gives
-identical predictions.
+identical predictions.  :func:`load` also reads an ensemble of networks
+(:class:`geoinv.ensemble.EnsembleInversion`), telling them apart by the
+file's description.
+
+Noise injection: ``fit(train, ..., noise=GaussianNoise(...))`` trains on
+fresh measurement noise every epoch, drawn on the training set's noise-free
+data ``train.clean`` (the first epoch uses ``train.data`` as drawn).
 """
 
 from __future__ import annotations
@@ -56,7 +62,7 @@ class NetworkInversion:
 
     @classmethod
     def create(cls, forward, space, n_hidden, hidden="logsig", output="logsig",
-               rng=None, data_bounds=None, train_data=None, scenario=None):
+               rng=None, data_bounds=None, train_data=None, scenario=None, dtype=np.float64):
         """Build an untrained inversion with scalers fitted from the prior box.
 
         Parameters
@@ -78,6 +84,10 @@ class NetworkInversion:
             gravity anomaly, whose range depends on every parameter at once):
             the bounds are then the per-column range of these data.
         scenario : dict, optional
+        dtype : numpy dtype, optional
+            Floating dtype of the network's weights and arithmetic (float64;
+            float32 trains faster at single precision).  Scaling and
+            predictions in physical units stay float64.
 
         Returns
         -------
@@ -96,11 +106,9 @@ class NetworkInversion:
             raise ValueError(
                 f"{type(forward).__name__} implies no data bounds; pass data_bounds or train_data"
             )
-        data_scaler = Scaler(*data_bounds, log=forward.data_log_mask, target=INPUT_RANGE)
-        model_scaler = Scaler(space.low, space.high, space.log,
-                              target=get_activation(output).working_range)
+        data_scaler, model_scaler = _scalers(forward, space, data_bounds, output)
         network = BPNetwork(forward.n_data, n_hidden, space.n_params,
-                            hidden=hidden, output=output, rng=rng)
+                            hidden=hidden, output=output, rng=rng, dtype=dtype)
         return cls(forward, space, network, data_scaler, model_scaler, scenario)
 
     # -- the data flow ---------------------------------------------------------
@@ -112,7 +120,7 @@ class NetworkInversion:
         """Models (n_samples, n_params) -> scaled network targets."""
         return self.model_scaler.transform(models)
 
-    def fit(self, train, validation=None, trainer=None, rng=None):
+    def fit(self, train, validation=None, trainer=None, rng=None, noise=None):
         """Train the network on data -> model pairs.
 
         Parameters
@@ -121,7 +129,13 @@ class NetworkInversion:
         trainer : geoinv.training.Trainer, optional
             Default: ``GradientDescent()`` with its defaults.
         rng : numpy.random.Generator or int or None
-            Shuffling.
+            Shuffling (and the injected noise).
+        noise : geoinv.noise.GaussianNoise, optional
+            Noise injection: before every epoch after the first, the training
+            inputs are the noise-free data ``train.clean`` plus fresh noise of
+            this model (sigma from the clean data, as when the set was made).
+            Where the data are used in log10, a non-positive draw is drawn
+            again.  None (default) trains on ``train.data`` throughout.
 
         Returns
         -------
@@ -136,8 +150,39 @@ class NetworkInversion:
             T_val = self.network_targets(validation.models)
         else:
             X_val = T_val = None
-        self.history_ = trainer.fit(self.network, X, T, X_val, T_val, rng=rng)
+        resample = None if noise is None else self.noise_resampler(train, noise)
+        self.history_ = trainer.fit(self.network, X, T, X_val, T_val, rng=rng,
+                                    resample=resample)
         return self.history_
+
+    def noise_resampler(self, train, noise):
+        """The ``resample`` hook of noise injection (see :meth:`fit`).
+
+        Parameters
+        ----------
+        train : geoinv.dataset.Dataset
+            Its noise-free data ``clean`` get the fresh noise.
+        noise : geoinv.noise.GaussianNoise
+
+        Returns
+        -------
+        callable
+            ``resample(rng) -> X``, shape (n_samples, n_data): scaled
+            network inputs of newly drawn noisy data.
+        """
+        clean = np.asarray(train.clean, dtype=np.float64)
+        sigma = noise.sigma(clean)
+        log = np.asarray(self.forward.data_log_mask, dtype=bool)
+
+        def resample(rng):
+            data = clean + sigma * rng.standard_normal(clean.shape)
+            bad = (data <= 0) & log
+            while bad.any():   # each redraw is positive with probability > 1/2
+                data[bad] = clean[bad] + sigma[bad] * rng.standard_normal(int(bad.sum()))
+                bad = (data <= 0) & log
+            return self.network_inputs(data)
+
+        return resample
 
     def predict(self, data):
         """Invert data: one forward pass of the network.
@@ -152,6 +197,14 @@ class NetworkInversion:
         models : ndarray, shape (n_samples, n_params) or (n_params,)
             Physical units, columns as ``space.names``.
         """
+        data, single = self._check_data(data)
+        models = self.model_scaler.inverse_transform(
+            self.network.predict(self.network_inputs(data))
+        )
+        return models[0] if single else models
+
+    def _check_data(self, data):
+        """Data as float64 (n_samples, n_data); also whether one sounding was given."""
         data = np.asarray(data, dtype=np.float64)
         single = data.ndim == 1
         data = np.atleast_2d(data)
@@ -160,10 +213,7 @@ class NetworkInversion:
                 f"data must have {self.forward.n_data} columns "
                 f"({self.forward.data_names[0]} ...), got {data.shape[1]}"
             )
-        models = self.model_scaler.inverse_transform(
-            self.network.predict(self.network_inputs(data))
-        )
-        return models[0] if single else models
+        return data, single
 
     # -- saving ----------------------------------------------------------------
     def save(self, path):
@@ -175,32 +225,64 @@ class NetworkInversion:
             Target file; written to a temporary file first, then renamed, so
             a failure leaves no half-written file.
         """
-        path = Path(path)
-        net = self.network.to_dict()
-        arrays = {f"network.{k}": v for k, v in net.items() if isinstance(v, np.ndarray)}
-        meta = {
-            "format_version": FORMAT_VERSION,
-            "forward": {"kind": self.forward.kind, "settings": _jsonable(self.forward.settings())},
-            "space": self.space.to_dict(),
-            "data_scaler": self.data_scaler.to_dict(),
-            "model_scaler": self.model_scaler.to_dict(),
-            "network": _jsonable({k: v for k, v in net.items() if not isinstance(v, np.ndarray)}),
-            "scenario": self.scenario,
-        }
-        arrays["meta"] = np.array(json.dumps(meta))
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        arrays, meta = _network_parts(self.network, "network")
+        meta.update(_shared_meta(self))
+        return _write_npz(path, arrays, meta)
+
+
+def _scalers(forward, space, data_bounds, output):
+    """The data scaler (onto INPUT_RANGE) and the model scaler (onto the output range)."""
+    data_scaler = Scaler(*data_bounds, log=forward.data_log_mask, target=INPUT_RANGE)
+    model_scaler = Scaler(space.low, space.high, space.log,
+                          target=get_activation(output).working_range)
+    return data_scaler, model_scaler
+
+
+def _network_parts(network, prefix):
+    """A network's arrays (keys ``prefix.V``...) and its JSON description."""
+    net = network.to_dict()
+    arrays = {f"{prefix}.{k}": v for k, v in net.items() if isinstance(v, np.ndarray)}
+    meta = {prefix: _jsonable({k: v for k, v in net.items() if not isinstance(v, np.ndarray)})}
+    return arrays, meta
+
+
+def _shared_meta(inversion):
+    """What a single network and an ensemble save alike: physics, prior, scalers."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "forward": {"kind": inversion.forward.kind,
+                    "settings": _jsonable(inversion.forward.settings())},
+        "space": inversion.space.to_dict(),
+        "data_scaler": inversion.data_scaler.to_dict(),
+        "model_scaler": inversion.model_scaler.to_dict(),
+        "scenario": inversion.scenario,
+    }
+
+
+def _write_npz(path, arrays, meta):
+    """Write arrays plus ``meta`` (as JSON) to ``path`` atomically; return the Path."""
+    path = Path(path)
+    arrays = dict(arrays, meta=np.array(json.dumps(meta)))
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _read_network(meta, arrays, prefix):
+    """Rebuild the network saved under ``prefix`` by :func:`_network_parts`."""
+    net = dict(meta[prefix])
+    net.update({k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith(prefix + ".")})
+    return BPNetwork.from_dict(net)
 
 
 def load(path):
-    """Load a :class:`NetworkInversion` written by ``save`` (one call).
+    """Load an inversion written by ``save`` (one call).
 
     Parameters
     ----------
@@ -208,23 +290,30 @@ def load(path):
 
     Returns
     -------
-    NetworkInversion
+    NetworkInversion or geoinv.ensemble.EnsembleInversion
+        Whichever was saved, with identical predictions.
     """
     with np.load(path, allow_pickle=False) as f:
         meta = json.loads(str(f["meta"]))
-        net = dict(meta["network"])
-        net.update({k.split(".", 1)[1]: f[k] for k in f.files if k.startswith("network.")})
+        arrays = {k: f[k] for k in f.files if k != "meta"}
     if meta.get("format_version") != FORMAT_VERSION:
         raise ValueError(f"{path}: unsupported format version {meta.get('format_version')}")
     forward = make_forward(meta["forward"]["kind"], **meta["forward"]["settings"])
-    return NetworkInversion(
-        forward,
-        ModelSpace.from_dict(meta["space"]),
-        BPNetwork.from_dict(net),
-        Scaler.from_dict(meta["data_scaler"]),
-        Scaler.from_dict(meta["model_scaler"]),
-        scenario=meta["scenario"],
-    )
+    space = ModelSpace.from_dict(meta["space"])
+    data_scaler = Scaler.from_dict(meta["data_scaler"])
+    model_scaler = Scaler.from_dict(meta["model_scaler"])
+    kind = meta.get("kind", "network")
+    if kind == "ensemble":
+        from .ensemble import EnsembleInversion
+
+        members = [NetworkInversion(forward, space, _read_network(meta, arrays, f"member{i}"),
+                                    data_scaler, model_scaler, scenario=meta["scenario"])
+                   for i in range(meta["n_members"])]
+        return EnsembleInversion(members, scenario=meta["scenario"])
+    if kind != "network":
+        raise ValueError(f"{path}: unknown inversion kind {kind!r}")
+    return NetworkInversion(forward, space, _read_network(meta, arrays, "network"),
+                            data_scaler, model_scaler, scenario=meta["scenario"])
 
 
 def _range_of(data):

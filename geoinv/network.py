@@ -27,6 +27,23 @@ V and W are views into one flat weight vector ``[V.ravel(), W.ravel()]``:
 optimisers that work on a vector (Levenberg-Marquardt, L-BFGS) use
 :meth:`BPNetwork.flat_weights` and :meth:`BPNetwork.set_flat_weights`, and the
 gradient-descent trainer updates V and W in one vector operation.
+
+For Levenberg-Marquardt, :meth:`BPNetwork.jacobian` gives the derivative of
+every output with respect to every weight, thresholds included,
+
+    J[p, k, :] = dO[p, k] / dw      (n, n_out, n_weights),
+
+by one backward pass per output unit k: backpropagating the error signal
+delta_o = e_k * g'(net_o) (the k-th unit vector instead of T - O) gives
+dO_k/dW[k, :] = g'(net_o,k) Y_aug (zero for the other rows of W) and
+dO_k/dV = (g'(net_o,k) W[k, 1:] * f'(net_y)) outer X_aug.
+
+The trainers' fast path: the methods whose names start with an underscore
+work on inputs already checked and augmented (``X_aug``) and write into
+preallocated buffers (:class:`_BatchWorkspace`, one per batch size, cached on
+the network), so that a mini-batch step is a fixed handful of BLAS calls and
+in-place ufuncs with no allocation.  The full-set loss is evaluated in chunks
+of :data:`LOSS_CHUNK` rows through the same buffers.
 """
 
 from __future__ import annotations
@@ -40,6 +57,11 @@ from .activations import get_activation
 from ._checks import format_rows
 
 __all__ = ["BPNetwork", "Signals"]
+
+LOSS_CHUNK = 256
+"""Rows per chunk when the loss of a large set is evaluated (buffers reused)."""
+
+_MAX_WORKSPACES = 8
 
 
 class Signals(NamedTuple):
@@ -172,6 +194,7 @@ class BPNetwork:
         self._w = np.zeros(n_V + n_W, dtype=self.dtype)
         self._V = self._w[:n_V].reshape(self.n_hidden, self.n_in + 1)
         self._W = self._w[n_V:].reshape(self.n_out, self.n_hidden + 1)
+        self._workspaces = {}   # batch size -> _BatchWorkspace (fast path buffers)
 
     # ------------------------------------------------------------------ weights
     @property
@@ -224,6 +247,21 @@ class BPNetwork:
         w : array_like, shape (n_weights,)
         """
         self._w[...] = self._check_weights(w, self._w.shape, "w")
+
+    def threshold_mask(self):
+        """Which entries of the flat weight vector are thresholds.
+
+        Returns
+        -------
+        mask : ndarray of bool, shape (n_weights,)
+            True at column 0 of V and of W (the weights on x0 = y0 = -1),
+            laid out as :meth:`flat_weights`.
+        """
+        mask = np.zeros(self.n_weights, dtype=bool)
+        n_V = self._V.size
+        mask[:n_V].reshape(self._V.shape)[:, 0] = True
+        mask[n_V:].reshape(self._W.shape)[:, 0] = True
+        return mask
 
     # ------------------------------------------------------------------ checks
     def _check_X(self, X, name="X"):
@@ -305,8 +343,16 @@ class BPNetwork:
         return self._loss_aug(self._augment(X), T)
 
     def _loss_aug(self, X_aug, T):
-        err = T - self._forward_aug(X_aug).O
-        return 0.5 * float(np.vdot(err, err)) / T.shape[0]
+        """E of checked, augmented inputs, in chunks of LOSS_CHUNK rows."""
+        n = X_aug.shape[0]
+        total = 0.0
+        for start in range(0, n, LOSS_CHUNK):
+            stop = min(start + LOSS_CHUNK, n)
+            ws = self._workspace(stop - start)
+            err = np.subtract(T[start:stop], self._forward_into(X_aug[start:stop], ws),
+                              out=ws.delta_o)
+            total += float(np.vdot(err, err))
+        return 0.5 * total / n
 
     # ------------------------------------------------------------------ backward
     def gradients(self, X, T):
@@ -417,6 +463,105 @@ class BPNetwork:
         """Buffers for :meth:`_sample_step_into` (valid while the net lives)."""
         return _SampleWorkspace(self)
 
+    # ------------------------------------------------------------------ fast path
+    def _workspace(self, n):
+        """Buffers for batches of ``n`` rows, cached (a few sizes at a time)."""
+        ws = self._workspaces.get(n)
+        if ws is None:
+            if len(self._workspaces) >= _MAX_WORKSPACES:
+                self._workspaces.clear()
+            ws = self._workspaces[n] = _BatchWorkspace(self, n)
+        return ws
+
+    def _forward_into(self, X_aug, ws):
+        """Forward pass of ``X_aug`` (ws.n rows) into ``ws``; return ``ws.O``.
+
+        Leaves net_y, Y (contiguous), Y_aug, net_o and O in the workspace.
+        """
+        np.dot(X_aug, ws.V_T, out=ws.net_y)
+        self.f.f(ws.net_y, out=ws.Y)
+        ws.Y_aug[:, 1:] = ws.Y       # f into a contiguous buffer, then one copy:
+        np.dot(ws.Y_aug, ws.W_T, out=ws.net_o)   # faster than f on the strided view
+        return self.g.f(ws.net_o, out=ws.O)
+
+    def _batch_gradient_into(self, X_aug, T, scale, ws, grad_V, grad_W, want_loss=False):
+        """Write ``scale * dE/dV`` and ``scale * dE/dW`` of one batch, no allocation.
+
+        Same formulas as :meth:`_backward_into`; the factor ``-scale / n`` is
+        folded into delta_o (a small array) so that both gradients come out
+        scaled without touching them again.
+
+        Parameters
+        ----------
+        X_aug : ndarray, shape (ws.n, n_in + 1)
+        T : ndarray, shape (ws.n, n_out)
+        scale : float
+            E.g. ``-learning_rate`` for a descent step, 1 for the gradient.
+        ws : _BatchWorkspace
+        grad_V : ndarray, shape (n_hidden, n_in + 1), C-contiguous
+        grad_W : ndarray, shape (n_out, n_hidden + 1), C-contiguous
+        want_loss : bool
+            Also return E of the batch (before the step), else None.
+        """
+        O = self._forward_into(X_aug, ws)
+        delta_o, delta_y = ws.delta_o, ws.delta_y
+        np.subtract(T, O, out=delta_o)
+        E = 0.5 * float(np.vdot(delta_o, delta_o)) / X_aug.shape[0] if want_loss else None
+        delta_o *= self.g.df(ws.net_o, O, out=ws.d_o)
+        delta_o *= -scale / X_aug.shape[0]
+        np.dot(delta_o, ws.W_h, out=delta_y)
+        delta_y *= self.f.df(ws.net_y, ws.Y, out=ws.d_y)
+        np.dot(delta_o.T, ws.Y_aug, out=grad_W)
+        np.dot(delta_y.T, X_aug, out=grad_V)
+        return E
+
+    # ------------------------------------------------------------------ Jacobian
+    def jacobian(self, X):
+        """Derivative of every output with respect to every weight.
+
+        One backward pass per output unit k (see the module docstring),
+        vectorised over the samples.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_in)
+
+        Returns
+        -------
+        J : ndarray, shape (n_samples, n_out, n_weights)
+            ``J[p, k, j] = dO[p, k] / dw[j]`` with w laid out as
+            :meth:`flat_weights` (thresholds included).  For Gauss-Newton
+            steps reshape it to ``(n_samples * n_out, n_weights)``: the rows
+            then follow ``O.ravel()``.
+        """
+        X_aug = self._augment(self._check_X(X))
+        J = np.zeros((X_aug.shape[0], self.n_out, self.n_weights), dtype=self.dtype)
+        for start in range(0, X_aug.shape[0], LOSS_CHUNK):
+            stop = min(start + LOSS_CHUNK, X_aug.shape[0])
+            self._jacobian_into(X_aug[start:stop], self._workspace(stop - start), J[start:stop])
+        return J
+
+    def _jacobian_into(self, X_aug, ws, J):
+        """Forward ``X_aug`` and write dO/dw into ``J``; return ``ws.O``.
+
+        ``J``, shape (ws.n, n_out, n_weights), may be of a wider dtype than the
+        network.  Entries dO_k/dW[j, :] with j != k are structurally zero and
+        are not written: ``J`` must hold zeros there (allocate it with
+        np.zeros and reuse it).
+        """
+        O = self._forward_into(X_aug, ws)
+        n, n_V, width = X_aug.shape[0], self._V.size, self.n_hidden + 1
+        d_o = self.g.df(ws.net_o, O, out=ws.d_o)          # g'(net_o), (n, n_out)
+        d_y = self.f.df(ws.net_y, ws.Y, out=ws.d_y)       # f'(net_y), (n, n_hidden)
+        J_V = J[:, :, :n_V].reshape(n, self.n_out, self.n_hidden, self.n_in + 1)
+        for k in range(self.n_out):
+            s = d_o[:, k:k + 1]                            # delta_o of unit k, (n, 1)
+            np.multiply(s, ws.Y_aug, out=J[:, k, n_V + k * width:n_V + (k + 1) * width])
+            c = np.multiply(d_y, self._W[k, 1:], out=ws.delta_y)   # delta_y of unit k
+            c *= s
+            np.multiply(c[:, :, None], X_aug[:, None, :], out=J_V[:, k])
+        return O
+
     # ------------------------------------------------------------------ saving
     def to_dict(self):
         """Everything needed to rebuild the network, as plain values.
@@ -489,6 +634,35 @@ class BPNetwork:
     def __repr__(self):
         return (f"BPNetwork(n_in={self.n_in}, n_hidden={self.n_hidden}, "
                 f"n_out={self.n_out}, hidden={self.hidden!r}, output={self.output!r})")
+
+
+class _BatchWorkspace:
+    """Preallocated buffers of the mini-batch path for batches of ``n`` rows.
+
+    Also holds transposed views of the weights, so the hot loop creates no
+    view objects.  Valid while the network lives (its weight vector is never
+    rebound).
+    """
+
+    __slots__ = ("n", "net_y", "Y", "Y_aug", "net_o", "O", "delta_o", "delta_y",
+                 "d_o", "d_y", "V_T", "W_T", "W_h")
+
+    def __init__(self, net, n):
+        dt = net.dtype
+        self.n = n
+        self.net_y = np.empty((n, net.n_hidden), dtype=dt)
+        self.Y = np.empty((n, net.n_hidden), dtype=dt)
+        self.Y_aug = np.empty((n, net.n_hidden + 1), dtype=dt)
+        self.Y_aug[:, 0] = -1.0
+        self.net_o = np.empty((n, net.n_out), dtype=dt)
+        self.O = np.empty((n, net.n_out), dtype=dt)
+        self.delta_o = np.empty((n, net.n_out), dtype=dt)
+        self.delta_y = np.empty((n, net.n_hidden), dtype=dt)
+        self.d_o = np.empty((n, net.n_out), dtype=dt)
+        self.d_y = np.empty((n, net.n_hidden), dtype=dt)
+        self.V_T = net.V.T
+        self.W_T = net.W.T
+        self.W_h = net.W[:, 1:]
 
 
 class _SampleWorkspace:

@@ -31,8 +31,10 @@ __all__ = [
     "plot_examples",
     "plot_generic_example",
     "plot_history",
+    "plot_learning_curve",
     "plot_predicted_vs_true",
     "plot_layered_model",
+    "plot_layered_model_band",
     "plot_sounding",
     "plot_ves_reconstruction",
     "plot_ves_reconstructions",
@@ -187,6 +189,9 @@ def plot_history(history, ax=None):
     history : pandas.DataFrame, shape (n_epochs, >= 3)
         Columns ``epoch``, ``train_loss`` and ``val_loss`` (``val_loss`` may
         be NaN, e.g. when no validation set was used).  Losses must be > 0.
+        An ensemble's history has a ``member`` column as well: each member
+        is then drawn with thin lines and its best epoch as a dot
+        (``gid="best_epoch"``), without the vertical line.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure is created if None.
 
@@ -209,6 +214,8 @@ def plot_history(history, ax=None):
             f"it has {', '.join(map(str, history.columns))}"
         )
     ax = _get_ax(ax, (5.5, 3.8))
+    if "member" in history.columns and history["member"].nunique() > 1:
+        return _plot_member_histories(history, ax)
     epoch = np.asarray(history["epoch"], dtype=float)
     train = np.asarray(history["train_loss"], dtype=float)
     val = np.asarray(history["val_loss"], dtype=float)
@@ -224,6 +231,30 @@ def plot_history(history, ax=None):
     ax.set_yscale("log")
     ax.set_xlabel("Epoch")
     ax.set_ylabel("Loss E (scaled units)")
+    ax.legend(loc="upper right", frameon=False)
+    _style_ax(ax)
+    return ax
+
+
+def _plot_member_histories(history, ax):
+    """plot_history for an ensemble: thin lines per member, best epochs as dots."""
+    members = list(dict.fromkeys(history["member"]))
+    for i, member in enumerate(members):
+        h = history[history["member"] == member]
+        epoch = np.asarray(h["epoch"], dtype=float)
+        val = np.asarray(h["val_loss"], dtype=float)
+        ax.plot(epoch, np.asarray(h["train_loss"], dtype=float), color=split_color("train"),
+                linewidth=0.8, alpha=0.8, label="training loss" if i == 0 else None)
+        if np.isfinite(val).any():
+            ax.plot(epoch, val, color=split_color("val"), linewidth=0.8, alpha=0.8,
+                    label="validation loss" if i == 0 else None)
+            best = int(np.nanargmin(val))
+            ax.plot(epoch[best], val[best], "o", color="black", markersize=3.5, gid="best_epoch",
+                    label="best validation epoch" if i == 0 else None)
+    ax.set_yscale("log")
+    ax.set_xlabel("Epoch")
+    ax.set_ylabel("Loss E (scaled units)")
+    ax.set_title(f"{len(members)} ensemble members", fontsize="medium")
     ax.legend(loc="upper right", frameon=False)
     _style_ax(ax)
     return ax
@@ -264,7 +295,7 @@ def _limits(values, log):
 
 
 def plot_predicted_vs_true(true, pred, names, units, log, split_labels=None,
-                           bounds=None, fig=None, max_cols=3):
+                           bounds=None, fig=None, max_cols=3, std=None, n_sigma=2.0):
     """Scatter predicted against true values, one panel per parameter.
 
     Parameters
@@ -293,6 +324,12 @@ def plot_predicted_vs_true(true, pred, names, units, log, split_labels=None,
         engine is switched to constrained layout.
     max_cols : int, optional
         Panels per row.
+    std : ndarray, shape (n_samples, n_params), or dict of them, optional
+        Predicted standard deviation in the declared scale (decades for log
+        parameters, e.g. an ensemble's spread), drawn as vertical error bars
+        of +/- ``n_sigma`` sigma (``gid="error_bars"``).  Same keys as ``pred``.
+    n_sigma : float, optional
+        Half-length of the error bars in sigmas.
 
     Returns
     -------
@@ -333,6 +370,10 @@ def plot_predicted_vs_true(true, pred, names, units, log, split_labels=None,
             + ", ".join(f"{k} (got {n})" for k, n in wrong.items())
         )
     keys = list(true)
+    if std is not None:
+        std = _as_splits(std, "std")
+        if list(std) != keys or any(std[k].shape != pred[k].shape for k in keys):
+            raise ValueError("std must have the splits and shapes of pred")
     if split_labels is None:
         labels = [None if k is None else split_label(k) for k in keys]
     else:
@@ -361,6 +402,10 @@ def plot_predicted_vs_true(true, pred, names, units, log, split_labels=None,
         ax.set_xscale(scale)
         ax.set_yscale(scale)
         everything = [true[k][:, j] for k in keys] + [pred[k][:, j] for k in keys]
+        if std is not None:
+            bars = {k: _error_bars(pred[k][:, j], std[k][:, j], n_sigma, log[j]) for k in keys}
+            everything += [pred[k][:, j] + bars[k][1] for k in keys]
+            everything += [pred[k][:, j] - bars[k][0] for k in keys]
         if bounds is not None:
             everything.append(np.array([low[j], high[j]]))
         lo, hi = _limits(np.concatenate(everything), log[j])
@@ -378,6 +423,9 @@ def plot_predicted_vs_true(true, pred, names, units, log, split_labels=None,
         handles.setdefault("1:1", one)
         for k, label in zip(keys, labels):
             color = split_color(k) if k is not None else split_color("test_id")
+            if std is not None:
+                ax.errorbar(true[k][:, j], pred[k][:, j], yerr=bars[k], fmt="none",
+                            ecolor=color, elinewidth=0.5, alpha=0.3, gid="error_bars")
             pc = ax.scatter(true[k][:, j], pred[k][:, j], s=7, color=color, alpha=0.55,
                             linewidths=0, label=label, rasterized=true[k].shape[0] > 2000)
             if label is not None:
@@ -405,6 +453,13 @@ def plot_predicted_vs_true(true, pred, names, units, log, split_labels=None,
             if isinstance(h, PathCollection):
                 h.set_alpha(0.9)
     return fig
+
+
+def _error_bars(pred, std, n_sigma, log):
+    """(lower, upper) bar lengths of pred +/- n_sigma std (declared scale), physical units."""
+    if log:
+        return pred * (1.0 - 10.0 ** (-n_sigma * std)), pred * (10.0 ** (n_sigma * std) - 1.0)
+    return n_sigma * std, n_sigma * std
 
 
 # --------------------------------------------------------------------------
@@ -492,6 +547,74 @@ def plot_layered_model(rho, thickness, ax=None, depth_max=None, **line_kw):
     ax.set_xscale("log")
     ax.set_ylim(bottom, 0.0)
     _readable_log_ticks(ax.xaxis)
+    ax.set_xlabel("Resistivity (ohm.m)")
+    ax.set_ylabel("Depth (m)")
+    _style_ax(ax)
+    return ax
+
+
+def plot_layered_model_band(rho, thickness, ax=None, depth_max=None, n_sigma=2.0,
+                            n_depths=400, **fill_kw):
+    """Shaded band of an ensemble of layered models against depth.
+
+    At every depth z the members' resistivities rho_i(z) are taken in log10;
+    the band spans 10**(mean -/+ n_sigma * std) of them (std with ddof = 1),
+    the spread of the ensemble of models in the same declared scale as its
+    parameters.  Draw the ensemble mean or the true model on top with
+    :func:`plot_layered_model`.
+
+    Parameters
+    ----------
+    rho : array_like, shape (n_members, n_layers)
+        Layer resistivities of each member, top-down (ohm.m).
+    thickness : array_like, shape (n_members, n_layers - 1)
+        Thicknesses (m); the last layer is a half-space.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is created if None.
+    depth_max : float, optional
+        Depth (m) the band reaches; default the current bottom of ``ax`` if
+        it already shows a model, else 1.5 x the deepest interface.
+    n_sigma : float, optional
+        Half-width of the band in standard deviations.
+    n_depths : int, optional
+        Depths sampled between 0 and ``depth_max``.
+    **fill_kw
+        Passed to ``Axes.fill_betweenx`` (``color``, ``alpha``, ``label``).
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The band is a PolyCollection with ``gid="model_band"``.
+
+    Raises
+    ------
+    ValueError
+        If shapes disagree or a value is not finite and positive.
+    """
+    rho = np.atleast_2d(np.asarray(rho, dtype=float))
+    thickness = np.asarray(thickness, dtype=float).reshape(rho.shape[0], -1)
+    for r, h in zip(rho, thickness):
+        _check_layered(r, h)
+    interfaces = np.cumsum(thickness, axis=1)
+    ax = _get_ax(ax, (3.6, 4.5))
+    if depth_max is None:
+        deepest = interfaces.max() if interfaces.size else 0.0
+        depth_max = 1.5 * deepest if deepest > 0 else 10.0
+        if ax.yaxis_inverted() and len(ax.lines) > 0:
+            depth_max = ax.get_ylim()[0]
+    z = np.linspace(0.0, depth_max, n_depths)
+    layer = (z[None, :, None] > interfaces[:, None, :]).sum(axis=2)   # (K, n_depths)
+    log_rho = np.log10(np.take_along_axis(rho, layer, axis=1))
+    centre = log_rho.mean(axis=0)
+    spread = log_rho.std(axis=0, ddof=1) if rho.shape[0] > 1 else np.zeros_like(centre)
+    kw = {"color": _PRED_KW["color"], "alpha": 0.2, "linewidth": 0,
+          "label": f"ensemble +/- {n_sigma:g} sigma"}
+    kw.update(fill_kw)
+    ax.fill_betweenx(z, 10 ** (centre - n_sigma * spread), 10 ** (centre + n_sigma * spread),
+                     gid="model_band", **kw)
+    ax.set_xscale("log")
+    if not ax.yaxis_inverted():
+        ax.set_ylim(depth_max, 0.0)
     ax.set_xlabel("Resistivity (ohm.m)")
     ax.set_ylabel("Depth (m)")
     _style_ax(ax)
@@ -953,6 +1076,68 @@ def plot_misfit_histogram(misfit_by_split, ax=None, target=1.0, bins=30):
     _readable_log_ticks(ax.xaxis)
     ax.set_xlabel("RMS data misfit (noise standard deviations)")
     ax.set_ylabel("Number of soundings")
+    ax.legend(loc="best", fontsize="small", frameon=False)
+    _style_ax(ax)
+    return ax
+
+
+# --------------------------------------------------------------------------
+# 9. Learning curves
+# --------------------------------------------------------------------------
+
+def plot_learning_curve(curve, x="n_train", quantities=None, ax=None, ylabel=None):
+    """Error against training-set size or hidden units, one line per quantity.
+
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        As returned by :func:`geoinv.learning_curves.sample_size_curve` or
+        :func:`geoinv.learning_curves.hidden_size_curve`: one row per
+        training run, a column ``x`` and one column per quantity (e.g. the
+        ID median relative error of each parameter).  Repeated runs (same
+        ``x``) are drawn as their mean with a bar from min to max.
+    x : str, optional
+        Column on the x axis (log scale): ``"n_train"`` or ``"n_hidden"``.
+    quantities : sequence of str, optional
+        Columns to draw; default the parameter columns the curve lists in
+        ``curve.attrs["quantities"]``.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is created if None.
+    ylabel : str, optional
+        Default: the metric the curve records (``curve.attrs["metric"]``).
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        One Line2D per quantity (in order, labelled with its name); log-log
+        axes when all values are positive.
+    """
+    if x not in curve.columns:
+        raise ValueError(f"curve has no column {x!r}; it has {', '.join(map(str, curve.columns))}")
+    if quantities is None:
+        quantities = list(curve.attrs.get("quantities", []))
+    missing = [q for q in quantities if q not in curve.columns]
+    if missing or not quantities:
+        raise ValueError(f"curve lacks the column(s) {', '.join(missing) or '(none given)'}")
+    ax = _get_ax(ax, (5.5, 3.8))
+    grouped = curve.groupby(x)[list(quantities)]
+    mean, low, high = grouped.mean(), grouped.min(), grouped.max()
+    xs = mean.index.to_numpy(dtype=float)
+    for q in quantities:
+        (line,) = ax.plot(xs, mean[q], marker="o", markersize=4, linewidth=1.5, label=q)
+        if len(curve) > len(xs):   # repeats: min-max bars
+            ax.vlines(xs, low[q], high[q], color=line.get_color(), linewidth=1.0, alpha=0.6)
+    values = curve[list(quantities)].to_numpy(dtype=float)
+    ax.set_xscale("log")
+    if (values[np.isfinite(values)] > 0).all():
+        ax.set_yscale("log")
+        _readable_log_ticks(ax.yaxis)
+    ax.set_xticks(xs, [f"{v:g}" for v in xs])     # label the sizes that were trained
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel({"n_train": "Training samples (forward runs)",
+                   "n_hidden": "Hidden units"}.get(x, x))
+    metric = curve.attrs.get("metric")
+    ax.set_ylabel(ylabel or _METRIC_LABELS.get(metric, metric or "error"))
     ax.legend(loc="best", fontsize="small", frameon=False)
     _style_ax(ax)
     return ax

@@ -59,7 +59,8 @@ def write_figures(result, scenario, folder):
     fig = Figure(figsize=(12, 3.6 * int(np.ceil(space.n_params / 3))))
     plotting.plot_predicted_vs_true(
         {s: result.datasets[s].models for s in SPLITS}, {s: result.predictions[s] for s in SPLITS},
-        space.names, space.units, space.log, bounds=(space.low, space.high), fig=fig)
+        space.names, space.units, space.log, bounds=(space.low, space.high), fig=fig,
+        std={s: result.std[s] for s in SPLITS} if result.std else None)
     written.append(folder / "predicted_vs_true.png")
     _save(fig, written[-1])
 
@@ -89,9 +90,37 @@ def write_figures(result, scenario, folder):
             sigma=ds.sigma[idx],
             titles=[f"{SPLIT_TITLES[split]} #{i}: RMS misfit {misfits[split][i]:.2f}" for i in idx],
             fig=fig)
+        if split in result.members and _layered(forward, space):
+            _draw_model_bands(fig, result.members[split][:, idx], forward.n_layers)
         written.append(folder / f"reconstructions_{split}.png")
         _save(fig, written[-1])
     return written
+
+
+def _layered(forward, space):
+    """Whether models are [rho_1..rho_N, h_1..h_(N-1)] of an N-layer earth."""
+    n = getattr(forward, "n_layers", None)
+    return isinstance(n, (int, np.integer)) and list(space.names) == (
+        [f"rho_{i}" for i in range(1, n + 1)] + [f"h_{i}" for i in range(1, n)])
+
+
+def _draw_model_bands(fig, members, n_layers):
+    """Shade the ensemble's band on the model panel of each example row.
+
+    ``members``: (K, n_examples, n_params); row i of ``fig`` is a sub-figure
+    drawn by the forward model's ``plot_example``; its layered-model panel is
+    the Axes with a depth axis (as :func:`geoinv.plotting.plot_layered_model`
+    labels it).  Rows without one are left alone.
+    """
+    for i, sub in enumerate(fig.subfigs):
+        depth_axes = [ax for ax in sub.axes if ax.get_ylabel() == "Depth (m)"]
+        if not depth_axes:
+            continue
+        ax = depth_axes[0]
+        plotting.plot_layered_model_band(members[:, i, :n_layers], members[:, i, n_layers:],
+                                         ax=ax, depth_max=ax.get_ylim()[0])
+        if i == 0:
+            ax.legend(loc="best", fontsize="small")
 
 
 def _markdown_table(frame):
@@ -108,7 +137,6 @@ def write_report(result, scenario, path):
     cfg = scenario.config
     m = result.metrics
     hist = result.history
-    best = hist.loc[hist["val_loss"].idxmin()] if hist["val_loss"].notna().any() else hist.iloc[-1]
     lines = [f"# geoinv run: {cfg['name']}", ""]
     if cfg["description"]:
         lines += [cfg["description"], ""]
@@ -119,14 +147,16 @@ def write_report(result, scenario, path):
         f"- noise: {100 * cfg['noise']['relative']:g} % relative, floor {cfg['noise']['absolute']:g}",
         f"- samples: " + ", ".join(f"{k} {v}" for k, v in cfg["samples"].items()),
         f"- network: {scenario.forward.n_data}-{cfg['network']['hidden']}-{scenario.space.n_params}"
-        f" ({cfg['network']['hidden_activation']} hidden, {cfg['network']['output_activation']} output)",
+        f" ({cfg['network']['hidden_activation']} hidden, {cfg['network']['output_activation']} output"
+        f", {cfg['network'].get('dtype', 'float64')})"
+        + (f"; ensemble of {cfg['network']['ensemble']} networks from different seeds"
+           if cfg["network"].get("ensemble", 1) > 1 else ""),
         f"- training: " + ", ".join(f"{k} {v}" for k, v in cfg["training"].items()),
         f"- seed: {cfg['seed']}",
         "",
         "## Training",
         "",
-        f"{len(hist)} epochs; best validation loss {best['val_loss']:.4g} at epoch {int(best['epoch'])} "
-        f"(training loss {best['train_loss']:.4g}); weights restored to that epoch.",
+        *_training_summary(hist),
         "",
         "## Parameters: median relative error",
         "",
@@ -144,6 +174,7 @@ def write_report(result, scenario, path):
         f"RMS misfit is normalised by the noise standard deviation (1 = fits to the noise); "
         f"a sounding counts as fitted when it is <= {FIT_THRESHOLD:g}.",
         "",
+        *_uncertainty_section(m, scenario.space.names),
         "## Wall time (s)",
         "",
         ", ".join(f"{k} {v:.2f}" for k, v in result.seconds.items()),
@@ -154,6 +185,39 @@ def write_report(result, scenario, path):
     for png in sorted((Path(path).parent / "figures").glob("*.png")):
         lines.append(f"![{png.stem}](figures/{png.name})")
     Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _training_summary(hist):
+    """Lines on the training run (one per member for an ensemble)."""
+    groups = hist.groupby("member") if "member" in hist.columns else [(None, hist)]
+    lines = []
+    for member, h in groups:
+        best = h.loc[h["val_loss"].idxmin()] if h["val_loss"].notna().any() else h.iloc[-1]
+        who = f"- member {member}: " if member is not None else ""
+        lines.append(f"{who}{len(h)} epochs; best validation loss {best['val_loss']:.4g} at epoch "
+                     f"{int(best['epoch'])} (training loss {best['train_loss']:.4g}); weights "
+                     "restored to that epoch.")
+    return lines
+
+
+def _uncertainty_section(m, names):
+    """The ensemble's coverage table, or nothing for a single network."""
+    if not (m["metric"] == "coverage_2sigma").any():
+        return []
+    return [
+        "## Ensemble uncertainty: coverage of the +/- 2 sigma band",
+        "",
+        _markdown_table(_pivot(m, "coverage_2sigma", names)),
+        "",
+        "Share of test models whose true value lies within the ensemble mean +/- 2 standard "
+        "deviations of the members (declared scale: log10 for log parameters); a calibrated "
+        "Gaussian spread would give 0.95.",
+        "",
+        "Median spread sigma (decades for log parameters, the unit for linear ones):",
+        "",
+        _markdown_table(_pivot(m, ("median_std_log10", "median_std"), names)),
+        "",
+    ]
 
 
 def _pivot(m, metric, names):

@@ -9,7 +9,9 @@ Random streams: the scenario seed feeds a ``numpy.random.SeedSequence``
 spawned into independent streams (training set, validation set, ID test set,
 OOD test set, initial weights, shuffling), so changing one sample count does
 not change the other draws, and the same scenario and seed give the same
-numbers.
+numbers.  An ensemble (``[network] ensemble = K`` > 1) spawns the weights
+and shuffling streams again into K member streams; K = 1 trains the single
+network exactly as without the option.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .dataset import make_dataset
+from .ensemble import EnsembleInversion, mean_and_std
 from .evaluation import data_misfit, evaluate, simulate_valid
 from .inverter import NetworkInversion
 from .scenario import dump_toml
@@ -45,24 +48,33 @@ class RunResult:
 
     Attributes
     ----------
-    inversion : geoinv.NetworkInversion
+    inversion : geoinv.NetworkInversion or geoinv.ensemble.EnsembleInversion
     metrics : pandas.DataFrame
         Long format ``split, quantity, metric, value``.
     history : pandas.DataFrame
+        One row per epoch; with an ensemble, one block per member and a
+        ``member`` column (1..K).
     datasets : dict of str -> geoinv.dataset.Dataset
     predictions : dict of str -> ndarray, shape (n_samples, n_params)
+        The ensemble mean for an ensemble.
     seconds : dict of str -> float
         Wall time of each stage.
     out : Path or None
+    std : dict of str -> ndarray, shape (n_samples, n_params)
+        Ensembles only: the members' spread in the declared scale.
+    members : dict of str -> ndarray, shape (K, n_samples, n_params)
+        Ensembles only: every member's prediction (physical units).
     """
 
-    inversion: NetworkInversion
+    inversion: NetworkInversion | EnsembleInversion
     metrics: pd.DataFrame
     history: pd.DataFrame
     datasets: dict
     predictions: dict
     seconds: dict = field(default_factory=dict)
     out: Path | None = None
+    std: dict = field(default_factory=dict)
+    members: dict = field(default_factory=dict)
 
 
 def simulate_and_train(scenario, progress=None):
@@ -95,24 +107,37 @@ def simulate_and_train(scenario, progress=None):
 
     t0 = time.perf_counter()
     net = cfg["network"]
-    inversion = NetworkInversion.create(
-        scenario.forward, scenario.space, net["hidden"], hidden=net["hidden_activation"],
-        output=net["output_activation"], rng=streams["weights"],
-        train_data=datasets["train"].data, scenario=cfg)
-    history = inversion.fit(datasets["train"], datasets["validation"],
-                            scenario.trainer(progress=progress), rng=streams["shuffle"])
+    k = net.get("ensemble", 1)
+    options = dict(hidden=net["hidden_activation"], output=net["output_activation"],
+                   rng=streams["weights"], train_data=datasets["train"].data, scenario=cfg,
+                   dtype=net.get("dtype", "float64"))
+    if k == 1:
+        inversion = NetworkInversion.create(scenario.forward, scenario.space, net["hidden"],
+                                            **options)
+    else:
+        inversion = EnsembleInversion.create(scenario.forward, scenario.space, net["hidden"], k,
+                                             **options)
+    fitted = inversion.fit(datasets["train"], datasets["validation"],
+                           scenario.trainer(progress=progress), rng=streams["shuffle"],
+                           noise=scenario.injected_noise)
+    history = fitted.to_frame() if k == 1 else inversion.history_frame()
     seconds["train"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    predictions, frames = {}, []
+    predictions, std, members, frames = {}, {}, {}, []
     for split in ("test_id", "test_ood"):
         ds = datasets[split]
-        predictions[split] = inversion.predict(ds.data)
+        if k == 1:
+            predictions[split] = inversion.predict(ds.data)
+        else:
+            members[split] = inversion.predict_members(ds.data)
+            predictions[split], std[split] = mean_and_std(members[split], scenario.space.log)
         frames.append(evaluate(scenario.forward, scenario.space, ds.models,
-                               predictions[split], ds.data, ds.sigma, split))
+                               predictions[split], ds.data, ds.sigma, split,
+                               std=std.get(split)))
     seconds["evaluate"] = time.perf_counter() - t0
-    return RunResult(inversion, pd.concat(frames, ignore_index=True), history.to_frame(),
-                     datasets, predictions, seconds)
+    return RunResult(inversion, pd.concat(frames, ignore_index=True), history,
+                     datasets, predictions, seconds, std=std, members=members)
 
 
 def prepare_output(out):
@@ -180,6 +205,8 @@ def _predictions_frame(result, scenario):
         for j, name in enumerate(names):
             frame[f"true_{name}"] = ds.models[:, j]
             frame[f"pred_{name}"] = pred[:, j]
+            if split in result.std:   # ensembles: spread in the declared scale
+                frame[f"std_{name}"] = result.std[split][:, j]
         frame["rms_misfit"] = rms
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)

@@ -41,15 +41,19 @@ Format (all sections but ``[forward]`` and ``[prior]`` are optional)::
     hidden = 40
     hidden_activation = "logsig"     # or "tansig"
     output_activation = "logsig"     # or "purelin", "tansig"
+    ensemble = 1                     # K > 1: K networks from different seeds, mean +/- spread
+    dtype = "float64"                # or "float32" (faster, single precision)
 
     [training]
-    trainer = "gd"                   # geoinv.training.TRAINERS; other keys are its options
-    mode = "minibatch"
+    trainer = "gd"                   # geoinv.training.TRAINERS: gd, gdx, adam, lm, lbfgs;
+    mode = "minibatch"               # the other keys are the trainer's options
     learning_rate = 0.3
     momentum = 0.9
     batch_size = 32
     max_epochs = 300
     patience = 30
+    weight_decay = 0.0               # L2 penalty (every trainer)
+    resample_noise = false           # true: fresh [noise] on the clean data every epoch
 
     [report]
     n_examples = 4                   # reconstructions drawn per split
@@ -145,8 +149,10 @@ def _grid(value, where):
 # -- the sections ------------------------------------------------------------
 SAMPLES_DEFAULTS = {"train": 8000, "validation": 1000, "test_id": 1000, "test_ood": 1000,
                     "method": "uniform"}
-NETWORK_DEFAULTS = {"hidden": 40, "hidden_activation": "logsig", "output_activation": "logsig"}
-TRAINING_DEFAULTS = {"trainer": "gd"}
+NETWORK_DEFAULTS = {"hidden": 40, "hidden_activation": "logsig", "output_activation": "logsig",
+                    "ensemble": 1, "dtype": "float64"}
+NETWORK_DTYPES = ("float64", "float32")
+TRAINING_DEFAULTS = {"trainer": "gd", "resample_noise": False}
 REPORT_DEFAULTS = {"n_examples": 4}
 
 
@@ -254,7 +260,13 @@ class Scenario:
     def trainer(self, progress=None):
         """A fresh trainer as the ``[training]`` section describes."""
         options = dict(self.config["training"])
+        options.pop("resample_noise", None)
         return make_trainer(options.pop("trainer"), progress=progress, **options)
+
+    @property
+    def injected_noise(self):
+        """The noise model to redraw every epoch (``resample_noise``), else None."""
+        return self.noise if self.config["training"].get("resample_noise") else None
 
 
 TOP_LEVEL = ("name", "description", "seed", "forward", "prior", "ood", "noise", "samples",
@@ -307,6 +319,8 @@ def parse_scenario(doc, name="scenario", path=None):
                                      ("logsig", "tansig")),
         "output_activation": _string(network["output_activation"], "[network] output_activation",
                                      sorted(ACTIVATIONS)),
+        "ensemble": _count(network["ensemble"], "[network] ensemble", minimum=1),
+        "dtype": _string(network["dtype"], "[network] dtype", NETWORK_DTYPES),
     }
 
     training = _with_defaults(doc, "training", TRAINING_DEFAULTS, extra_ok=True)
@@ -350,14 +364,21 @@ def _noise(doc, forward):
 
 def _training(table):
     trainer = _string(table["trainer"], "[training] trainer", sorted(TRAINERS))
-    options = {k: v for k, v in table.items() if k != "trainer"}
+    resample_noise = table["resample_noise"]
+    if not isinstance(resample_noise, bool):
+        raise ScenarioError(f"[training] resample_noise: expected true or false, "
+                            f"got {resample_noise!r}")
+    options = {k: v for k, v in table.items() if k not in ("trainer", "resample_noise")}
     if "progress" in options:
         raise ScenarioError("[training] progress: set on the command line (--quiet), not in a scenario")
     try:
-        make_trainer(trainer, **options)  # checks option names, types and ranges
+        checked = make_trainer(trainer, **options)  # checks option names, types and ranges
     except (TypeError, ValueError) as err:
         raise ScenarioError(f"[training] {err}") from None
-    return {"trainer": trainer, **options}
+    if resample_noise and not checked.supports_resample:
+        raise ScenarioError(f"[training] resample_noise: trainer {trainer!r} cannot train on "
+                            "inputs redrawn every epoch; use gd, gdx, adam or lm")
+    return {"trainer": trainer, **options, "resample_noise": resample_noise}
 
 
 def load_scenario(path):

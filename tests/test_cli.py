@@ -60,8 +60,10 @@ def test_run_writes_the_documented_outputs(tiny, tmp_path, capsys):
         assert {"median_rel_err", "rmse_log10"} <= set(metrics.loc[metrics.quantity == q, "metric"])
     assert {"median_rms_misfit", "median_rel_misfit"} <= set(
         metrics.loc[metrics.quantity == "data", "metric"])
+    assert not metrics["metric"].str.contains("coverage").any()   # a single network
     history = pd.read_csv(out / "history.csv")
     assert list(history.columns[:3]) == ["epoch", "train_loss", "val_loss"]
+    assert "member" not in history.columns
     assert 1 <= len(history) <= 15
     inv = geoinv.load(out / "network.npz")
     pred = pd.read_csv(out / "predictions.csv")
@@ -143,3 +145,33 @@ def test_usage_error_is_one_line_exit_2(capsys):
         main(["frobnicate"])
     assert exc.value.code == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_ensemble_run_reports_coverage_and_saves_the_ensemble(tiny, tmp_path, capsys):
+    from geoinv.ensemble import EnsembleInversion
+
+    text = TINY.replace("hidden = 8", 'hidden = 8\nensemble = 3\ndtype = "float32"').replace(
+        "batch_size = 32", 'trainer = "adam"\nresample_noise = true\nbatch_size = 32').replace(
+        "learning_rate = 0.5", "learning_rate = 0.01")
+    tiny.write_text(text)
+    out = tmp_path / "out"
+    assert run(["run", str(tiny), "--out", str(out), "--quiet"], capsys)[0] == 0
+    metrics = pd.read_csv(out / "metrics.csv")
+    cov = metrics[metrics["metric"] == "coverage_2sigma"]
+    assert set(cov["split"]) == {"test_id", "test_ood"} and len(cov) == 2 * 3
+    assert cov["value"].between(0, 1).all()
+    history = pd.read_csv(out / "history.csv")
+    assert list(history.columns) == ["epoch", "train_loss", "val_loss", "seconds", "member"]
+    assert sorted(history["member"].unique()) == [1, 2, 3]
+    inv = geoinv.load(out / "network.npz")
+    assert isinstance(inv, EnsembleInversion) and inv.n_members == 3
+    assert inv.networks[0].dtype == np.float32
+    pred = pd.read_csv(out / "predictions.csv")
+    assert {"std_rho_1", "std_rho_2", "std_h_1"} <= set(pred.columns)
+    assert (pred[["std_rho_1", "std_rho_2", "std_h_1"]] > 0).all().all()
+    resolved = geoinv.load_scenario(out / "scenario.toml")
+    assert resolved.config["network"]["ensemble"] == 3
+    assert resolved.config["training"]["resample_noise"] is True
+    report = (out / "report.md").read_text()
+    assert "coverage of the +/- 2 sigma band" in report and "member 3:" in report
+

@@ -113,6 +113,78 @@ def test_gradients_match_central_differences(hidden, output):
         assert rel_err.max() <= 1e-6, (hidden, output, rel_err.max())
 
 
+@pytest.mark.parametrize("hidden, output", [("logsig", "logsig"), ("tansig", "purelin"),
+                                            ("purelin", "tansig")])
+def test_jacobian_matches_central_differences_for_every_weight(hidden, output):
+    rng = np.random.default_rng(7)
+    net = BPNetwork(3, 4, 2, hidden=hidden, output=output, rng=rng)
+    net.V = rng.normal(0, 1, net.V.shape)      # curved part of the sigmoids
+    net.W = rng.normal(0, 1, net.W.shape)
+    X = rng.uniform(-1, 1, (6, 3))
+    J = net.jacobian(X)
+    assert J.shape == (6, 2, net.n_weights)
+    # Central differences of every output over every weight, thresholds
+    # included.  h = 1e-6: truncation (h^2 / 6) times the third derivative
+    # ~1e-13 and rounding eps |O| / h ~ 1e-10 (|O| <= ~5 for the linear
+    # layers), so each entry is good to ~1e-10 absolute; derivatives are
+    # O(1e-3 .. 1), and 1e-8 leaves a margin of 100.
+    h = 1e-6
+    w = net.flat_weights()
+    numerical = np.empty_like(J)
+    for j in range(net.n_weights):
+        step = np.zeros_like(w)
+        step[j] = h
+        net.set_flat_weights(w + step)
+        O_plus = net.predict(X)
+        net.set_flat_weights(w - step)
+        O_minus = net.predict(X)
+        numerical[:, :, j] = (O_plus - O_minus) / (2 * h)
+    net.set_flat_weights(w)
+    np.testing.assert_allclose(J, numerical, rtol=0, atol=1e-8)
+    # output k depends on row k of W only: the other rows' columns are exactly 0
+    n_V, width = net.V.size, net.W.shape[1]
+    assert not J[:, 0, n_V + width:].any() and not J[:, 1, n_V:n_V + width].any()
+
+
+def test_jacobian_gives_the_gradient():
+    # dE/dw = (1/n) J^T (O - T) ravelled: ties the Jacobian to backprop
+    rng = np.random.default_rng(3)
+    net = BPNetwork(4, 5, 3, rng=1)
+    X, T = rng.uniform(-1, 1, (300, 4)), rng.uniform(0.1, 0.9, (300, 3))   # > one chunk
+    J = net.jacobian(X).reshape(-1, net.n_weights)
+    _, g = net.loss_and_gradient(X, T)
+    np.testing.assert_allclose(J.T @ (net.predict(X) - T).ravel() / 300, g, rtol=0, atol=1e-15)
+
+
+def test_fast_batch_path_matches_backward():
+    rng = np.random.default_rng(2)
+    for dtype, tol in ((np.float64, 1e-15), (np.float32, 1e-6)):
+        net = BPNetwork(5, 7, 3, rng=0, dtype=dtype)
+        X, T = rng.uniform(-1, 1, (40, 5)), rng.uniform(0.1, 0.9, (40, 3))
+        dE_dV, dE_dW = net.gradients(X, T)
+        X_aug, T_c = net._augment(net._check_X(X)), net._check_T(T, 40)
+        grad_V, grad_W = np.empty_like(net.V), np.empty_like(net.W)
+        E = net._batch_gradient_into(X_aug, T_c, -0.5, net._workspace(40), grad_V, grad_W,
+                                     want_loss=True)
+        # the factor -0.5 / n is folded into delta_o: the same numbers to rounding
+        np.testing.assert_allclose(grad_V, -0.5 * dE_dV, rtol=0, atol=tol)
+        np.testing.assert_allclose(grad_W, -0.5 * dE_dW, rtol=0, atol=tol)
+        assert E == pytest.approx(net.loss(X, T), rel=10 * tol)
+        assert grad_V.dtype == dtype
+
+
+def test_loss_of_a_large_set_is_evaluated_in_chunks():
+    import geoinv.network as network
+
+    rng = np.random.default_rng(4)
+    net = BPNetwork(3, 4, 2, rng=0)
+    n = 2 * network.LOSS_CHUNK + 17                 # two full chunks and a remainder
+    X, T = rng.uniform(-1, 1, (n, 3)), rng.uniform(0.1, 0.9, (n, 2))
+    err = T - net.forward(X).O
+    # chunked sums differ from one sum only by rounding (~n eps relative)
+    assert net.loss(X, T) == pytest.approx(0.5 * (err**2).sum() / n, rel=1e-13)
+
+
 def test_loss_and_gradient_flat_layout():
     rng = np.random.default_rng(1)
     net = BPNetwork(3, 4, 2, rng=1)

@@ -64,6 +64,13 @@ def test_every_shipped_scenario_loads():
     ('[network]\nhidden_activation = "relu"', r"hidden_activation: unknown value 'relu'"),
     ('[training]\ntrainer = "sgd9"', r"\[training\] trainer: unknown value 'sgd9'"),
     ("[training]\nlerning_rate = 0.1", r"\[training\].*lerning_rate"),
+    ('[training]\ntrainer = "lm"\nmu_dec = 2', r"\[training\] mu_dec must be a number in \(0.0"),
+    ('[training]\ntrainer = "adam"\nbeta2 = 1.5', r"\[training\] beta2 must be a number"),
+    ('[training]\ntrainer = "lbfgs"\nresample_noise = true',
+     r"\[training\] resample_noise: trainer 'lbfgs' cannot train on inputs redrawn"),
+    ("[training]\nresample_noise = 1", r"\[training\] resample_noise: expected true or false"),
+    ("[network]\nensemble = 0", r"\[network\] ensemble: must be >= 1"),
+    ('[network]\ndtype = "float16"', r"\[network\] dtype: unknown value 'float16'"),
 ])
 def test_bad_fields_are_named(edit, message):
     text = BASE.replace("seed = 3", edit) if edit.startswith("seed") else BASE + "\n" + edit
@@ -112,3 +119,17 @@ def test_noise_per_data_group():
     assert parse(dump_toml(s.config)).config == s.config
     with pytest.raises(ScenarioError, match=r"\[noise\]: unknown key 'phase'"):
         parse(BASE + "\n[noise.phase]\nabsolute = 1.0\n")
+
+
+def test_network_and_training_defaults_for_the_new_options():
+    s = parse(BASE)
+    assert s.config["network"]["ensemble"] == 1 and s.config["network"]["dtype"] == "float64"
+    assert s.config["training"] == {"trainer": "gd", "resample_noise": False}
+    assert s.injected_noise is None
+    s = parse(BASE + '\n[training]\ntrainer = "adam"\nlearning_rate = 0.003\nweight_decay = 1e-5'
+              '\nresample_noise = true\n')
+    trainer = s.trainer()
+    assert (type(trainer).__name__, trainer.learning_rate, trainer.weight_decay) == \
+        ("Adam", 0.003, 1e-5)
+    assert s.injected_noise is s.noise
+    assert parse(dump_toml(s.config)).config == s.config
