@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from .evaluation import declared_scale
-from .inverter import NetworkInversion, _network_parts, _shared_meta, _write_npz
+from .inverter import (NetworkInversion, _network_parts, _ood_parts, _shared_meta, _write_npz,
+                       predict_ood)
 from .network import BPNetwork
 
 __all__ = ["EnsembleInversion", "mean_and_std", "spawn"]
@@ -76,6 +77,7 @@ class EnsembleInversion:
                                  f"{first.network.n_out} one")
         self.members = members
         self.scenario = scenario
+        self.ood_detector = None
 
     @classmethod
     def create(cls, forward, space, n_hidden, n_members, hidden="logsig", output="logsig",
@@ -202,7 +204,7 @@ class EnsembleInversion:
                            for net in self.networks])
         return models[:, 0] if single else models
 
-    def predict(self, data, return_std=False):
+    def predict(self, data, return_std=False, sigma=None, return_ood=False):
         """Ensemble mean, and optionally the spread, of the members' predictions.
 
         Parameters
@@ -211,6 +213,11 @@ class EnsembleInversion:
             Observed data in physical units.
         return_std : bool, optional
             Also return sigma.
+        sigma : array_like, shape (n_samples, n_data), optional
+            Standard deviations of the data; needed with ``return_ood``.
+        return_ood : bool
+            Return ``(models, flags, scores)`` from ``ood_detector`` instead
+            (see :meth:`geoinv.NetworkInversion.predict`).
 
         Returns
         -------
@@ -222,6 +229,8 @@ class EnsembleInversion:
             the declared scale: decades for log parameters, the unit for
             linear ones.
         """
+        if return_ood:
+            return predict_ood(self, data, sigma)
         return mean_and_std(self.predict_members(data), self.space.log, return_std)
 
     # -- saving ----------------------------------------------------------------
@@ -242,7 +251,7 @@ class EnsembleInversion:
             arrays.update(a)
             meta.update(m)
         meta.update(_shared_meta(self), kind="ensemble", n_members=self.n_members)
-        return _write_npz(path, arrays, meta)
+        return _write_npz(path, {**arrays, **_ood_parts(self)}, meta)
 
     def __repr__(self):
         net = self.networks[0]

@@ -50,6 +50,13 @@ class NetworkInversion:
     data_scaler, model_scaler : geoinv.scaling.Scaler
     scenario : dict, optional
         The resolved scenario this inversion came from (kept when saved).
+
+    Attributes
+    ----------
+    ood_detector : geoinv.ood.OODDetector or None
+        Set by ``geoinv run`` (or by hand: ``inv.ood_detector =
+        OODDetector().fit(inv, train, validation)``); saved with the network
+        and used by ``predict(..., return_ood=True)``.
     """
 
     def __init__(self, forward, space, network, data_scaler, model_scaler, scenario=None):
@@ -59,6 +66,7 @@ class NetworkInversion:
         self.data_scaler = data_scaler
         self.model_scaler = model_scaler
         self.scenario = scenario
+        self.ood_detector = None
 
     @classmethod
     def create(cls, forward, space, n_hidden, hidden="logsig", output="logsig",
@@ -184,19 +192,31 @@ class NetworkInversion:
 
         return resample
 
-    def predict(self, data):
+    def predict(self, data, sigma=None, return_ood=False):
         """Invert data: one forward pass of the network.
 
         Parameters
         ----------
         data : array_like, shape (n_samples, n_data) or (n_data,)
             Observed data in physical units, columns as ``forward.data_names``.
+        sigma : array_like, shape (n_samples, n_data), optional
+            Standard deviations of the data; needed with ``return_ood``.
+        return_ood : bool
+            Also say, per sounding, whether it looks out of distribution
+            (needs ``ood_detector``; see :mod:`geoinv.ood`).
 
         Returns
         -------
         models : ndarray, shape (n_samples, n_params) or (n_params,)
             Physical units, columns as ``space.names``.
+        flags : ndarray of bool, shape (n_samples,)
+            Only with ``return_ood``: True where the sounding is judged OOD.
+        scores : ndarray, shape (n_samples,)
+            Only with ``return_ood``: the OOD score (decades; larger = less
+            like the training data).
         """
+        if return_ood:
+            return predict_ood(self, data, sigma)
         data, single = self._check_data(data)
         models = self.model_scaler.inverse_transform(
             self.network.predict(self.network_inputs(data))
@@ -227,7 +247,39 @@ class NetworkInversion:
         """
         arrays, meta = _network_parts(self.network, "network")
         meta.update(_shared_meta(self))
-        return _write_npz(path, arrays, meta)
+        return _write_npz(path, {**arrays, **_ood_parts(self)}, meta)
+
+
+def predict_ood(inversion, data, sigma):
+    """(models, flags, scores) from an inversion's fitted OOD detector."""
+    if inversion.ood_detector is None:
+        raise ValueError("this inversion has no OOD detector: fit one with "
+                         "geoinv.ood.OODDetector().fit(inversion, train, validation) and set "
+                         "inversion.ood_detector")
+    data = np.asarray(data, dtype=np.float64)
+    single = data.ndim == 1
+    result = inversion.ood_detector.predict(np.atleast_2d(data),
+                                            None if sigma is None else np.atleast_2d(sigma))
+    if single:
+        return result.models[0], bool(result.flags[0]), float(result.scores[0])
+    return result.models, result.flags, result.scores
+
+
+def _ood_parts(inversion):
+    """The OOD detector's arrays under the prefix ``ood.`` (none if there is none)."""
+    if getattr(inversion, "ood_detector", None) is None:
+        return {}
+    return {f"ood.{k}": v for k, v in inversion.ood_detector.to_arrays().items()}
+
+
+def _attach_ood(inversion, arrays):
+    """Rebuild a saved OOD detector onto a loaded inversion."""
+    ood = {k[4:]: v for k, v in arrays.items() if k.startswith("ood.")}
+    if ood:
+        from .ood import OODDetector
+
+        inversion.ood_detector = OODDetector.from_arrays(ood, inversion)
+    return inversion
 
 
 def _scalers(forward, space, data_bounds, output):
@@ -309,11 +361,12 @@ def load(path):
         members = [NetworkInversion(forward, space, _read_network(meta, arrays, f"member{i}"),
                                     data_scaler, model_scaler, scenario=meta["scenario"])
                    for i in range(meta["n_members"])]
-        return EnsembleInversion(members, scenario=meta["scenario"])
+        return _attach_ood(EnsembleInversion(members, scenario=meta["scenario"]), arrays)
     if kind != "network":
         raise ValueError(f"{path}: unknown inversion kind {kind!r}")
-    return NetworkInversion(forward, space, _read_network(meta, arrays, "network"),
-                            data_scaler, model_scaler, scenario=meta["scenario"])
+    return _attach_ood(NetworkInversion(forward, space, _read_network(meta, arrays, "network"),
+                                        data_scaler, model_scaler, scenario=meta["scenario"]),
+                       arrays)
 
 
 def _range_of(data):

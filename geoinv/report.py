@@ -13,6 +13,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import plotting
+from .hybrid import METHOD_LABELS, plot_misfit_by_method
+from .section_plots import plot_profile_sections
 from .evaluation import FIT_THRESHOLD, data_misfit, simulate_valid
 
 __all__ = ["write_figures", "write_report", "example_indices"]
@@ -94,6 +96,20 @@ def write_figures(result, scenario, folder):
             _draw_model_bands(fig, result.members[split][:, idx], forward.n_layers)
         written.append(folder / f"reconstructions_{split}.png")
         _save(fig, written[-1])
+
+    if result.comparisons:
+        fig = Figure(figsize=(7, 4.2))
+        plot_misfit_by_method({s: c.misfits for s, c in result.comparisons.items()},
+                              ax=fig.add_subplot())
+        written.append(folder / "misfit_by_method.png")
+        _save(fig, written[-1])
+    if result.profile is not None:
+        profile, _, inverted = result.profile
+        fig = Figure(figsize=(11, 10))
+        plot_profile_sections(profile.x, {"true": profile.models, **inverted.models},
+                              forward.n_layers, misfits=inverted.rms, fig=fig)
+        written.append(folder / "profile_sections.png")
+        _save(fig, written[-1])
     return written
 
 
@@ -144,7 +160,7 @@ def write_report(result, scenario, path):
         f"- forward model: `{scenario.forward!r}`",
         f"- prior box: {scenario.space!r}",
         f"- OOD shell: {cfg['ood']['shell']:g} of the box width on each side (declared scale)",
-        f"- noise: {100 * cfg['noise']['relative']:g} % relative, floor {cfg['noise']['absolute']:g}",
+        f"- noise: {_noise_text(cfg['noise'])}",
         f"- samples: " + ", ".join(f"{k} {v}" for k, v in cfg["samples"].items()),
         f"- network: {scenario.forward.n_data}-{cfg['network']['hidden']}-{scenario.space.n_params}"
         f" ({cfg['network']['hidden_activation']} hidden, {cfg['network']['output_activation']} output"
@@ -168,13 +184,17 @@ def write_report(result, scenario, path):
         "",
         "## Data misfit of the re-simulated predictions",
         "",
-        _markdown_table(m[m["quantity"] == "data"].pivot(index="metric", columns="split",
-                                                         values="value")),
+        _markdown_table(m[(m["quantity"] == "data") & ~m["metric"].str.contains("@")
+                          & m["split"].isin(SPLITS)].pivot(index="metric", columns="split",
+                                                           values="value")),
         "",
         f"RMS misfit is normalised by the noise standard deviation (1 = fits to the noise); "
         f"a sounding counts as fitted when it is <= {FIT_THRESHOLD:g}.",
         "",
         *_uncertainty_section(m, scenario.space.names),
+        *_ood_section(m, cfg),
+        *_comparison_section(result, scenario.space.names),
+        *_profile_section(result, cfg),
         "## Wall time (s)",
         "",
         ", ".join(f"{k} {v:.2f}" for k, v in result.seconds.items()),
@@ -185,6 +205,81 @@ def write_report(result, scenario, path):
     for png in sorted((Path(path).parent / "figures").glob("*.png")):
         lines.append(f"![{png.stem}](figures/{png.name})")
     Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _noise_text(noise):
+    """'2 % relative, floor 0' plus any per-group levels."""
+    text = f"{100 * noise['relative']:g} % relative, floor {noise['absolute']:g}"
+    for group, levels in noise.items():
+        if isinstance(levels, dict):
+            parts = [f"{100 * levels['relative']:g} % relative" if "relative" in levels else "",
+                     f"floor {levels['absolute']:g}" if "absolute" in levels else ""]
+            text += f"; {group}: " + ", ".join(p for p in parts if p)
+    return text
+
+
+def _ood_section(m, cfg):
+    """Per-split flagged fractions, the threshold and the ROC AUC."""
+    ood = m[m["quantity"] == "ood"].set_index(["split", "metric"])["value"]
+    if ood.empty:
+        return []
+    rows = [f"| {SPLIT_TITLES[s]} | {ood[s, 'fraction_flagged']:.1%} | "
+            f"{ood[s, 'median_score']:.3g} |" for s in SPLITS]
+    return [
+        "## OOD detection per sounding",
+        "",
+        "| split | flagged as OOD | median score |",
+        "|---|---|---|",
+        *rows,
+        "",
+        f"ROC AUC separating the OOD from the ID test soundings: "
+        f"**{ood['test_ood', 'roc_auc_vs_test_id']:.3f}**. Score: components "
+        f"{', '.join(cfg['ood']['components'])}, each as a tail probability on the ID "
+        f"validation set, combined as -sum log10 p; threshold "
+        f"{ood['validation', 'threshold']:.3g} (flags {cfg['ood']['alpha']:.0%} of ID "
+        "validation soundings).",
+        "",
+    ]
+
+
+def _comparison_section(result, names):
+    """Network alone, LM from a generic start and network -> LM, per split."""
+    if not result.comparisons:
+        return []
+    m = result.metrics.set_index(["split", "quantity", "metric"])["value"]
+    timing = result.timing.set_index(["split", "metric"])["value"]
+    head = ("| split | method | fitted (RMS <= 1.2) | median RMS | forward calls per sounding "
+            "| ms per sounding | " + " | ".join(names) + " |")
+    lines = ["## Network, LM and network -> LM", "", head, "|" + "---|" * (6 + len(names))]
+    for split, comparison in result.comparisons.items():
+        for method in comparison.results:
+            errs = [m.get((split, n, f"median_rel_err@{method}"), np.nan) for n in names]
+            lines.append(
+                f"| {split} | {METHOD_LABELS[method]} "
+                f"| {m[split, 'data', f'fraction_rms_le_{FIT_THRESHOLD:g}@{method}']:.1%} "
+                f"| {m[split, 'data', f'median_rms_misfit@{method}']:.3g} "
+                f"| {m[split, 'all', f'forward_calls_per_sounding@{method}']:.1f} "
+                f"| {timing[split, f'ms_per_sounding@{method}']:.3g} | "
+                + " | ".join(f"{e:.3g}" for e in errs) + " |")
+    lines += ["", "Parameter columns: median relative error (median absolute error is in "
+              "metrics.csv for linear parameters whose box contains 0). A forward call is one "
+              "simulated model.", ""]
+    return lines
+
+
+def _profile_section(result, cfg):
+    """Fit and errors along the synthetic profile."""
+    if result.profile is None:
+        return []
+    _, _, inverted = result.profile
+    p = cfg["profile"]
+    lines = ["## Profile", "",
+             f"{p['n_positions']} soundings along {p['length']:g} m ({p['shape']} lateral change); "
+             "see figures/profile_sections.png and profile.csv.", ""]
+    for method, rms in inverted.rms.items():
+        lines.append(f"- {METHOD_LABELS[method]}: median RMS misfit {np.nanmedian(rms):.3g}, "
+                     f"fitted (RMS <= {FIT_THRESHOLD:g}) {np.mean(rms <= FIT_THRESHOLD):.1%}")
+    return lines + [""]
 
 
 def _training_summary(hist):

@@ -30,8 +30,11 @@ import pandas as pd
 
 from .dataset import make_dataset
 from .ensemble import EnsembleInversion, mean_and_std
-from .evaluation import data_misfit, evaluate, simulate_valid
+from .evaluation import data_misfit, evaluate, misfit_metrics, parameter_metrics, simulate_valid
+from .hybrid import compare_methods
 from .inverter import NetworkInversion
+from .ood import OODDetector, roc_auc
+from .profile import invert_profile, profile_models, simulate_profile
 from .scenario import dump_toml
 
 __all__ = ["RunResult", "run_scenario", "prepare_output", "RUN_MARKER"]
@@ -39,7 +42,10 @@ __all__ = ["RunResult", "run_scenario", "prepare_output", "RUN_MARKER"]
 RUN_MARKER = "scenario.toml"
 """A folder holding this file (with metrics.csv) is a geoinv run folder."""
 
-STREAMS = ("train", "validation", "test_id", "test_ood", "weights", "shuffle")
+STREAMS = ("train", "validation", "test_id", "test_ood", "weights", "shuffle", "refine",
+           "profile", "profile_refine")
+"""Independent random streams of a run; new ones are only ever appended, so
+that the draws of the existing ones stay the same."""
 
 
 @dataclass
@@ -64,6 +70,15 @@ class RunResult:
         Ensembles only: the members' spread in the declared scale.
     members : dict of str -> ndarray, shape (K, n_samples, n_params)
         Ensembles only: every member's prediction (physical units).
+    ood : dict of str -> geoinv.ood.OODResult
+        Per test split, the detector's flags and scores (``[ood] detect``).
+    comparisons : dict of str -> geoinv.hybrid.Comparison
+        Per test split, network vs LM vs network -> LM (``[refine] compare``).
+    profile : tuple (Profile, Dataset, ProfileInversion) or None
+        The synthetic profile and its inversions (``[profile]``).
+    timing : pandas.DataFrame or None
+        Wall times of the methods compared (not reproducible, so not in
+        metrics.csv).
     """
 
     inversion: NetworkInversion | EnsembleInversion
@@ -75,6 +90,10 @@ class RunResult:
     out: Path | None = None
     std: dict = field(default_factory=dict)
     members: dict = field(default_factory=dict)
+    ood: dict = field(default_factory=dict)
+    comparisons: dict = field(default_factory=dict)
+    profile: tuple | None = None
+    timing: pd.DataFrame | None = None
 
 
 def simulate_and_train(scenario, progress=None):
@@ -136,8 +155,73 @@ def simulate_and_train(scenario, progress=None):
                                predictions[split], ds.data, ds.sigma, split,
                                std=std.get(split)))
     seconds["evaluate"] = time.perf_counter() - t0
-    return RunResult(inversion, pd.concat(frames, ignore_index=True), history,
-                     datasets, predictions, seconds, std=std, members=members)
+    result = RunResult(inversion, None, history, datasets, predictions, seconds, std=std,
+                       members=members)
+    frames += _beyond_the_network(scenario, result, streams)
+    result.metrics = pd.concat(frames, ignore_index=True)
+    return result
+
+
+def _beyond_the_network(scenario, result, streams):
+    """OOD detection, classical refinement and the profile; metric frames.
+
+    Fills ``result.ood``, ``result.comparisons``, ``result.timing`` and
+    ``result.profile`` as the scenario's ``[ood]``, ``[refine]`` and
+    ``[profile]`` sections ask.
+    """
+    cfg, forward, space = scenario.config, scenario.forward, scenario.space
+    inversion, datasets, seconds = result.inversion, result.datasets, result.seconds
+    lm_options = {k: cfg["refine"][k] for k in ("widen", "n_restarts", "max_iter")}
+    frames = []
+    if cfg["ood"]["detect"]:
+        t0 = time.perf_counter()
+        detector = OODDetector(components=tuple(cfg["ood"]["components"]), k=cfg["ood"]["k"],
+                               alpha=cfg["ood"]["alpha"], widen=cfg["refine"]["widen"])
+        inversion.ood_detector = detector.fit(inversion, datasets["train"], datasets["validation"])
+        result.ood = {s: detector.predict(datasets[s].data, datasets[s].sigma)
+                      for s in ("test_id", "test_ood")}
+        frames.append(_ood_frame(detector, result.ood))
+        seconds["ood_detection"] = time.perf_counter() - t0
+    if cfg["refine"]["compare"]:
+        t0 = time.perf_counter()
+        result.comparisons = {
+            s: compare_methods(forward, space, inversion, datasets[s], s, rng=streams["refine"],
+                               **lm_options)
+            for s in ("test_id", "test_ood")}
+        frames += [c.metrics for c in result.comparisons.values()]
+        result.timing = pd.concat([c.timing for c in result.comparisons.values()],
+                                  ignore_index=True)
+        seconds["compare_methods"] = time.perf_counter() - t0
+    if "profile" in cfg:
+        t0 = time.perf_counter()
+        p = cfg["profile"]
+        profile = profile_models(space.names, p["model"], p["n_positions"], p["length"],
+                                 log=space.log, shape=p["shape"])
+        line = simulate_profile(forward, profile, scenario.noise, streams["profile"])
+        inverted = invert_profile(inversion, line.data, line.sigma, rng=streams["profile_refine"],
+                                  **lm_options)
+        result.profile = (profile, line, inverted)
+        rows = [("all", "n_samples", float(len(line)))]
+        for method, models in inverted.models.items():
+            rel = data_misfit(line.data, simulate_valid(forward, models), line.sigma)[1]
+            method_rows = parameter_metrics(line.models, models, space)
+            method_rows += misfit_metrics(inverted.rms[method], rel)
+            rows += [(q, f"{m}@{method}", v) for q, m, v in method_rows]
+        frames.append(pd.DataFrame([("profile", *r) for r in rows],
+                                   columns=["split", "quantity", "metric", "value"]))
+        seconds["profile"] = time.perf_counter() - t0
+    return frames
+
+
+def _ood_frame(detector, results):
+    """OOD-detection rows: threshold, flagged fractions, median scores, ROC AUC."""
+    rows = [("validation", "ood", "threshold", detector.threshold_)]
+    for split, res in results.items():
+        rows.append((split, "ood", "fraction_flagged", float(np.mean(res.flags))))
+        rows.append((split, "ood", "median_score", float(np.median(res.scores))))
+    rows.append(("test_ood", "ood", "roc_auc_vs_test_id",
+                 roc_auc(results["test_id"].scores, results["test_ood"].scores)))
+    return pd.DataFrame(rows, columns=["split", "quantity", "metric", "value"])
 
 
 def prepare_output(out):
@@ -191,6 +275,9 @@ def write_outputs(result, scenario, folder):
     (folder / "versions.json").write_text(json.dumps(versions(), indent=2) + "\n", encoding="utf-8")
     _predictions_frame(result, scenario).to_csv(folder / "predictions.csv", index=False,
                                                 float_format="%.10g")
+    if result.profile is not None:
+        _profile_frame(result, scenario).to_csv(folder / "profile.csv", index=False,
+                                                float_format="%.10g")
     write_figures(result, scenario, folder / "figures")
     write_report(result, scenario, folder / "report.md")
 
@@ -208,8 +295,29 @@ def _predictions_frame(result, scenario):
             if split in result.std:   # ensembles: spread in the declared scale
                 frame[f"std_{name}"] = result.std[split][:, j]
         frame["rms_misfit"] = rms
+        if split in result.ood:
+            frame["ood_score"] = result.ood[split].scores
+            frame["ood_flag"] = result.ood[split].flags
+        if split in result.comparisons:
+            refined = result.comparisons[split].results["network_lm"]
+            for j, name in enumerate(names):
+                frame[f"refined_{name}"] = refined.models[:, j]
+            frame["refined_rms_misfit"] = refined.rms
+            frame["refined_forward_calls"] = refined.forward_calls
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def _profile_frame(result, scenario):
+    """One row per profile position: true, network and refined models, misfits."""
+    profile, line, inverted = result.profile
+    frame = pd.DataFrame({"x": profile.x})
+    for label, models in (("true", profile.models), *inverted.models.items()):
+        for j, name in enumerate(scenario.space.names):
+            frame[f"{label}_{name}"] = models[:, j]
+    for method, rms in inverted.rms.items():
+        frame[f"rms_misfit_{method}"] = rms
+    return frame
 
 
 def run_scenario(scenario, out, progress=None):

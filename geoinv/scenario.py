@@ -135,8 +135,9 @@ def _grid(value, where):
             if key not in value:
                 raise ScenarioError(f"{where}: missing key {key!r}")
         spacing = _string(value.get("spacing", "log"), f"{where}.spacing", ("log", "linear"))
-        start = _number(value["start"], f"{where}.start", minimum=0, exclusive=spacing == "log")
-        stop = _number(value["stop"], f"{where}.stop", minimum=0, exclusive=spacing == "log")
+        bound = dict(minimum=0, exclusive=True) if spacing == "log" else {}
+        start = _number(value["start"], f"{where}.start", **bound)
+        stop = _number(value["stop"], f"{where}.stop", **bound)
         num = _count(value["num"], f"{where}.num", minimum=1)
         if not stop > start:
             raise ScenarioError(f"{where}: stop ({stop}) must be > start ({start})")
@@ -269,7 +270,8 @@ class Scenario:
         return self.noise if self.config["training"].get("resample_noise") else None
 
 
-TOP_LEVEL = ("name", "description", "seed", "forward", "prior", "ood", "noise", "samples",
+TOP_LEVEL = ("name", "description", "seed", "forward", "prior", "ood", "refine", "profile",
+             "noise", "samples",
              "network", "training", "report")
 
 
@@ -302,8 +304,10 @@ def parse_scenario(doc, name="scenario", path=None):
     forward, config["forward"] = _forward(doc)
     space, config["prior"] = _prior(doc, forward)
 
-    ood = _with_defaults(doc, "ood", {"shell": 0.5})
-    config["ood"] = {"shell": _number(ood["shell"], "[ood] shell", minimum=0, exclusive=True)}
+    config["ood"] = _ood(doc)
+    config["refine"] = _refine(doc)
+    if "profile" in doc:
+        config["profile"] = _profile(doc, forward, space)
 
     config["noise"], noise = _noise(doc, forward)
 
@@ -360,6 +364,72 @@ def _noise(doc, forward):
                 resolved[group][key] = _number(sub[key], f"[noise.{group}] {key}", minimum=0)
                 arrays[key][cols] = resolved[group][key]
     return resolved, GaussianNoise(arrays["relative"], arrays["absolute"])
+
+
+OOD_DEFAULTS = {"shell": 0.5, "detect": True, "alpha": 0.05, "k": 5,
+                "components": ["distance", "misfit", "refined"]}
+REFINE_DEFAULTS = {"compare": True, "widen": 0.5, "n_restarts": 10, "max_iter": 50}
+
+
+def _ood(doc):
+    """[ood]: the OOD test shell and the per-sounding detector."""
+    from .ood import COMPONENTS
+
+    table = _with_defaults(doc, "ood", OOD_DEFAULTS)
+    components = table["components"]
+    if (not isinstance(components, list) or not components
+            or any(c not in COMPONENTS for c in components) or len(set(components)) != len(components)):
+        raise ScenarioError(f"[ood] components: expected a list of distinct names from "
+                            f"{', '.join(COMPONENTS)}, got {components!r}")
+    if not isinstance(table["detect"], bool):
+        raise ScenarioError(f"[ood] detect: expected true or false, got {table['detect']!r}")
+    alpha = _number(table["alpha"], "[ood] alpha", minimum=0, exclusive=True)
+    if not alpha < 1:
+        raise ScenarioError(f"[ood] alpha: must be < 1, got {alpha!r}")
+    return {"shell": _number(table["shell"], "[ood] shell", minimum=0, exclusive=True),
+            "detect": table["detect"], "alpha": alpha,
+            "k": _count(table["k"], "[ood] k", minimum=1), "components": list(components)}
+
+
+def _refine(doc):
+    """[refine]: damped least squares from the network's answer (and from a generic start)."""
+    table = _with_defaults(doc, "refine", REFINE_DEFAULTS)
+    if not isinstance(table["compare"], bool):
+        raise ScenarioError(f"[refine] compare: expected true or false, got {table['compare']!r}")
+    return {"compare": table["compare"],
+            "widen": _number(table["widen"], "[refine] widen", minimum=0),
+            "n_restarts": _count(table["n_restarts"], "[refine] n_restarts"),
+            "max_iter": _count(table["max_iter"], "[refine] max_iter", minimum=1)}
+
+
+PROFILE_DEFAULTS = {"n_positions": 200, "length": 2000.0, "shape": "linear"}
+
+
+def _profile(doc, forward, space):
+    """[profile]: a synthetic line of soundings over a laterally varying earth."""
+    from .profile import PROFILE_SHAPES, profile_models
+
+    if not hasattr(forward, "n_layers"):
+        raise ScenarioError(f"[profile]: needs a layered forward model, not kind {forward.kind!r}")
+    table = _table(doc, "profile", [*PROFILE_DEFAULTS, "model"])
+    resolved = {
+        "n_positions": _count(table.get("n_positions", PROFILE_DEFAULTS["n_positions"]),
+                              "[profile] n_positions", minimum=2),
+        "length": _number(table.get("length", PROFILE_DEFAULTS["length"]), "[profile] length",
+                          minimum=0, exclusive=True),
+        "shape": _string(table.get("shape", PROFILE_DEFAULTS["shape"]), "[profile] shape",
+                         PROFILE_SHAPES),
+    }
+    model = table.get("model")
+    if not isinstance(model, dict):
+        raise ScenarioError("[profile.model]: missing (one entry per parameter or group, "
+                            "a number or { start = ..., end = ... })")
+    try:
+        profile_models(space.names, model, 2, 1.0, log=space.log, shape=resolved["shape"])
+    except ValueError as err:
+        raise ScenarioError(f"[profile.model] {err}") from None
+    resolved["model"] = model
+    return resolved
 
 
 def _training(table):

@@ -152,8 +152,10 @@ def plot_profile_sections(x, sections, n_layers, misfits=None, fig=None, depth_m
         plot_section(x, models, n_layers, ax=ax, depth_max=depth_max, vmin=vmin, vmax=vmax,
                      cmap=cmap, interfaces=overlay, title=METHOD_LABELS.get(label, label))
         ax.set_xlabel("")
-    fig.colorbar(axes[0].collections[0], ax=list(axes[:len(sections)]),
-                 label="log10 resistivity (ohm.m)", shrink=0.9)
+    # the colour bar takes its room from every panel, misfit included, so that
+    # the sections and the misfit panel keep one common x scale
+    fig.colorbar(axes[0].collections[0], ax=list(axes), label="log10 resistivity (ohm.m)",
+                 shrink=0.9)
     if misfits is not None:
         ax = axes[-1]
         for label, rms in misfits.items():

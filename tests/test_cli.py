@@ -55,7 +55,17 @@ def test_run_writes_the_documented_outputs(tiny, tmp_path, capsys):
     assert code == 0
     metrics = pd.read_csv(out / "metrics.csv")
     assert list(metrics.columns) == ["split", "quantity", "metric", "value"]
-    assert set(metrics["split"]) == {"test_id", "test_ood"}
+    # test_id and test_ood as the design fixes; validation holds the OOD threshold
+    assert set(metrics["split"]) == {"test_id", "test_ood", "validation"}
+    value = metrics.set_index(["split", "quantity", "metric"])["value"]
+    assert 0.0 <= value["test_ood", "ood", "roc_auc_vs_test_id"] <= 1.0
+    assert 0.0 <= value["test_id", "ood", "fraction_flagged"] <= 1.0
+    for method in ("network", "lm", "network_lm"):
+        assert ("test_id", "data", f"fraction_rms_le_1.2@{method}") in value.index
+    # network -> LM starts from the network's answer, so it fits at least as
+    # many soundings as the network alone (LM only accepts improving steps)
+    assert (value["test_id", "data", "fraction_rms_le_1.2@network_lm"]
+            >= value["test_id", "data", "fraction_rms_le_1.2@network"])
     for q in ("rho_1", "rho_2", "h_1"):
         assert {"median_rel_err", "rmse_log10"} <= set(metrics.loc[metrics.quantity == q, "metric"])
     assert {"median_rms_misfit", "median_rel_misfit"} <= set(
@@ -175,3 +185,43 @@ def test_ensemble_run_reports_coverage_and_saves_the_ensemble(tiny, tmp_path, ca
     report = (out / "report.md").read_text()
     assert "coverage of the +/- 2 sigma band" in report and "member 3:" in report
 
+
+
+def test_profile_scenario_writes_sections_and_profile_csv(tiny, tmp_path, capsys):
+    tiny.write_text(TINY + """
+[refine]
+n_restarts = 2
+[profile]
+n_positions = 12
+length = 110.0
+[profile.model]
+rho = [50.0, 500.0]
+h_1 = { start = 2.0, end = 15.0 }
+""")
+    out = tmp_path / "out"
+    assert run(["run", str(tiny), "--out", str(out), "--quiet"], capsys)[0] == 0
+    profile = pd.read_csv(out / "profile.csv")
+    assert len(profile) == 12
+    np.testing.assert_allclose(profile["x"], np.linspace(0, 110, 12))
+    # the true h_1 goes geometrically (log parameter) from 2 to 15 m; the CSV
+    # keeps 10 significant digits, hence rtol 1e-9
+    np.testing.assert_allclose(profile["true_h_1"], np.geomspace(2, 15, 12), rtol=1e-9)
+    assert {"network_rho_1", "network_lm_rho_1", "rms_misfit_network_lm"} <= set(profile.columns)
+    assert (out / "figures" / "profile_sections.png").exists()
+    metrics = pd.read_csv(out / "metrics.csv")
+    assert "profile" in set(metrics["split"])
+
+
+def test_saved_network_keeps_its_ood_detector(tiny, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert run(["run", str(tiny), "--out", str(out), "--quiet"], capsys)[0] == 0
+    inv = geoinv.load(out / "network.npz")
+    pred = pd.read_csv(out / "predictions.csv")
+    ds = geoinv.make_dataset(inv.forward, inv.space, 20, geoinv.GaussianNoise(0.02), rng=1)
+    models, flags, scores = inv.predict(ds.data, ds.sigma, return_ood=True)
+    np.testing.assert_array_equal(models, inv.predict(ds.data))
+    # the reloaded detector gives the scores the run wrote for its own test set
+    assert inv.ood_detector is not None and flags.dtype == bool and scores.shape == (20,)
+    assert {"ood_score", "ood_flag", "refined_rms_misfit"} <= set(pred.columns)
+    with pytest.raises(ValueError, match="sigma is needed"):
+        inv.predict(ds.data, return_ood=True)
