@@ -31,15 +31,30 @@ def bench(scenario):
 
 
 def summary(metrics):
+    """Per split: parameter errors, data misfit, LM refinement and OOD detection."""
     m = metrics.set_index(["split", "quantity", "metric"])["value"]
-    params = [q for q in metrics["quantity"].unique() if q not in ("data", "all")]
+    params = [q for q in metrics.loc[metrics["split"] == "test_id", "quantity"].unique()
+              if q not in ("data", "all", "ood")]
     rows = []
     for split in ("test_id", "test_ood"):
-        err = {q: m[split, q, "median_rel_err"] for q in params}
-        rows.append(f"  {split:8s} median rel. err " +
-                    " ".join(f"{q} {v:.3f}" for q, v in err.items()) +
-                    f" | median RMS misfit {m[split, 'data', 'median_rms_misfit']:.2f}"
-                    f" | fitted (RMS<=1.2) {m[split, 'data', 'fraction_rms_le_1.2']:.1%}")
+        errs = []
+        for q in params:
+            if (split, q, "median_rel_err") in m.index:
+                errs.append(f"{q} {m[split, q, 'median_rel_err']:.3f}")
+            else:
+                errs.append(f"{q} {m[split, q, 'median_abs_err']:.3g} (abs)")
+        line = (f"  {split:8s} median rel. err " + " ".join(errs) +
+                f" | median RMS misfit {m[split, 'data', 'median_rms_misfit']:.2f}"
+                f" | fitted (RMS<=1.2) {m[split, 'data', 'fraction_rms_le_1.2']:.1%}")
+        if (split, "data", "fraction_rms_le_1.2@network_lm") in m.index:
+            line += (f" | network->LM fitted {m[split, 'data', 'fraction_rms_le_1.2@network_lm']:.1%}"
+                     f" ({m[split, 'all', 'forward_calls_per_sounding@network_lm']:.0f} calls,"
+                     f" generic-start LM {m[split, 'all', 'forward_calls_per_sounding@lm']:.0f})")
+        if (split, "ood", "fraction_flagged") in m.index:
+            line += f" | OOD flagged {m[split, 'ood', 'fraction_flagged']:.1%}"
+        rows.append(line)
+    if ("test_ood", "ood", "roc_auc_vs_test_id") in m.index:
+        rows.append(f"  OOD detection ROC AUC {m['test_ood', 'ood', 'roc_auc_vs_test_id']:.3f}")
     return "\n".join(rows)
 
 

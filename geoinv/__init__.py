@@ -27,7 +27,11 @@ from .network import BPNetwork
 from .noise import GaussianNoise
 from .scaling import Scaler
 from .scenario import Scenario, ScenarioError, load_scenario
-from .training import GradientDescent, History
+from .ensemble import EnsembleInversion
+from .hybrid import compare_methods, refine
+from .lsq import levenberg_marquardt
+from .ood import OODDetector
+from .training import GradientDescent, History, make_trainer
 
 try:
     __version__ = _metadata.version("geoinv")
@@ -37,5 +41,6 @@ except _metadata.PackageNotFoundError:  # pragma: no cover - running from a sour
 __all__ = [
     "forward", "Dataset", "make_dataset", "evaluate", "NetworkInversion", "load",
     "ModelSpace", "Parameter", "BPNetwork", "GaussianNoise", "Scaler", "Scenario",
-    "ScenarioError", "load_scenario", "GradientDescent", "History",
+    "ScenarioError", "load_scenario", "GradientDescent", "History", "make_trainer",
+    "EnsembleInversion", "levenberg_marquardt", "refine", "compare_methods", "OODDetector",
 ]

@@ -59,8 +59,8 @@ def unit_field(inclination, declination, azimuth):
 
 @pytest.mark.parametrize("body, names, units", [
     ("sphere", ["x0", "depth", "radius", "chi"], ["m", "m", "m", "SI"]),
-    ("dike", ["x0", "depth", "width", "dip", "chi"], ["m", "m", "m", "degrees", "SI"]),
-    ("thin_dike", ["x0", "depth", "dip", "chi_t"], ["m", "m", "degrees", "m"]),
+    ("dike", ["x0", "depth", "width", "dip", "chi"], ["m", "m", "m", "deg", "SI"]),
+    ("thin_dike", ["x0", "depth", "dip", "chi_t"], ["m", "m", "deg", "m"]),
 ])
 def test_labels_units_and_kind(body, names, units):
     mag = Magnetic([-10.0, 0.0, 12.5], body=body, **FIELD)

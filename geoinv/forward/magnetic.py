@@ -99,8 +99,8 @@ BODIES = ("sphere", "dike", "thin_dike")
 
 _PARAMETERS = {
     "sphere": (["x0", "depth", "radius", "chi"], ["m", "m", "m", "SI"]),
-    "dike": (["x0", "depth", "width", "dip", "chi"], ["m", "m", "m", "degrees", "SI"]),
-    "thin_dike": (["x0", "depth", "dip", "chi_t"], ["m", "m", "degrees", "m"]),
+    "dike": (["x0", "depth", "width", "dip", "chi"], ["m", "m", "m", "deg", "SI"]),
+    "thin_dike": (["x0", "depth", "dip", "chi_t"], ["m", "m", "deg", "m"]),
 }
 _POSITIVE = {
     "sphere": [False, True, True, False],

@@ -84,7 +84,7 @@ import numbers
 import numpy as np
 
 from .base import ForwardModel
-from ._threads import DEFAULT_THREADS, map_chunks
+from ._threads import map_chunks
 from ._geometry import check_layers, short_labels, survey_vector
 
 __all__ = ["MT1D", "impedance", "apparent_resistivity_phase", "MU_0", "THREADS"]
@@ -93,8 +93,11 @@ MU_0 = 4e-7 * np.pi
 """Magnetic permeability of free space (H/m), used for every layer.  (The 2019
 SI value differs by 5e-10 relative, far below any MT data error.)"""
 
-THREADS = DEFAULT_THREADS
-"""Threads used for large batches; set to 1 to stay on the calling thread."""
+THREADS = 1
+"""Threads used for large batches.  1 by default: on the 2-core reference
+machine two threads gave 0.49 M soundings/s against 0.71 M on one (3 layers,
+30 periods, batches of 2000; benchmarks/bench_mt.py), the chunks being too
+short to pay for the hand-over."""
 
 _CHUNK = 256         # samples per block: the (chunk, n_periods) work arrays stay in cache
 _MAX_DECAY = 45.0    # b = 2 h / skin depth is capped here: |exp(-(1 + i) b)| < 3e-20
