@@ -467,9 +467,10 @@ class Trainer:
         return self.history_
 
 
-_COMMON_DOC = """max_epochs, patience, min_delta, target_loss, restore_best, progress, \
-weight_decay, decay_thresholds, train_loss, max_seconds
-        See :class:`Trainer`."""
+_COMMON_DOC = """**options
+        The options every trainer shares, passed on to :class:`Trainer`:
+        max_epochs, patience, min_delta, target_loss, restore_best, progress,
+        weight_decay, decay_thresholds, train_loss, max_seconds."""
 
 
 class GradientDescent(Trainer):
@@ -513,14 +514,8 @@ class GradientDescent(Trainer):
     MODES = ("minibatch", "online", "batch")
 
     def __init__(self, learning_rate=0.1, momentum=0.9, mode="minibatch",
-                 batch_size=32, max_epochs=1000, patience=50, min_delta=0.0,
-                 target_loss=None, restore_best=True, progress=None, weight_decay=0.0,
-                 decay_thresholds=False, train_loss="full", max_seconds=None):
-        super().__init__(max_epochs=max_epochs, patience=patience,
-                         min_delta=min_delta, target_loss=target_loss,
-                         restore_best=restore_best, progress=progress,
-                         weight_decay=weight_decay, decay_thresholds=decay_thresholds,
-                         train_loss=train_loss, max_seconds=max_seconds)
+                 batch_size=32, **options):
+        super().__init__(**options)
         self.learning_rate = learning_rate
         self.momentum = momentum
         self.mode = mode
@@ -658,15 +653,8 @@ class AdaptiveGradientDescent(Trainer):
     MODES = ("batch", "minibatch")
 
     def __init__(self, learning_rate=0.01, momentum=0.9, lr_inc=1.05, lr_dec=0.7,
-                 max_perf_inc=1.04, mode="batch", batch_size=32, max_epochs=1000,
-                 patience=50, min_delta=0.0, target_loss=None, restore_best=True,
-                 progress=None, weight_decay=0.0, decay_thresholds=False, train_loss="full",
-                 max_seconds=None):
-        super().__init__(max_epochs=max_epochs, patience=patience,
-                         min_delta=min_delta, target_loss=target_loss,
-                         restore_best=restore_best, progress=progress,
-                         weight_decay=weight_decay, decay_thresholds=decay_thresholds,
-                         train_loss=train_loss, max_seconds=max_seconds)
+                 max_perf_inc=1.04, mode="batch", batch_size=32, **options):
+        super().__init__(**options)
         self.learning_rate = learning_rate
         self.momentum = momentum
         self.lr_inc = lr_inc
@@ -780,14 +768,8 @@ class Adam(Trainer):
     """
 
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8,
-                 batch_size=32, max_epochs=1000, patience=50, min_delta=0.0,
-                 target_loss=None, restore_best=True, progress=None, weight_decay=0.0,
-                 decay_thresholds=False, train_loss="full", max_seconds=None):
-        super().__init__(max_epochs=max_epochs, patience=patience,
-                         min_delta=min_delta, target_loss=target_loss,
-                         restore_best=restore_best, progress=progress,
-                         weight_decay=weight_decay, decay_thresholds=decay_thresholds,
-                         train_loss=train_loss, max_seconds=max_seconds)
+                 batch_size=32, **options):
+        super().__init__(**options)
         self.learning_rate = learning_rate
         self.beta1 = beta1
         self.beta2 = beta2
@@ -894,15 +876,8 @@ class LevenbergMarquardt(Trainer):
         The damping after the last step.
     """
 
-    def __init__(self, mu=0.001, mu_dec=0.1, mu_inc=10.0, mu_max=1e10, max_epochs=1000,
-                 patience=50, min_delta=0.0, target_loss=None, restore_best=True,
-                 progress=None, weight_decay=0.0, decay_thresholds=False, train_loss="full",
-                 max_seconds=None):
-        super().__init__(max_epochs=max_epochs, patience=patience,
-                         min_delta=min_delta, target_loss=target_loss,
-                         restore_best=restore_best, progress=progress,
-                         weight_decay=weight_decay, decay_thresholds=decay_thresholds,
-                         train_loss=train_loss, max_seconds=max_seconds)
+    def __init__(self, mu=0.001, mu_dec=0.1, mu_inc=10.0, mu_max=1e10, **options):
+        super().__init__(**options)
         self.mu = mu
         self.mu_dec = mu_dec
         self.mu_inc = mu_inc
@@ -1024,15 +999,8 @@ class LBFGS(Trainer):
 
     supports_resample = False
 
-    def __init__(self, iterations_per_epoch=10, memory=10, gtol=1e-10, ftol=1e-14,
-                 max_epochs=1000, patience=50, min_delta=0.0, target_loss=None,
-                 restore_best=True, progress=None, weight_decay=0.0, decay_thresholds=False,
-                 train_loss="full", max_seconds=None):
-        super().__init__(max_epochs=max_epochs, patience=patience,
-                         min_delta=min_delta, target_loss=target_loss,
-                         restore_best=restore_best, progress=progress,
-                         weight_decay=weight_decay, decay_thresholds=decay_thresholds,
-                         train_loss=train_loss, max_seconds=max_seconds)
+    def __init__(self, iterations_per_epoch=10, memory=10, gtol=1e-10, ftol=1e-14, **options):
+        super().__init__(**options)
         self.iterations_per_epoch = iterations_per_epoch
         self.memory = memory
         self.gtol = gtol
@@ -1196,6 +1164,16 @@ TRAINERS = {
 """Registry: trainer name (as a scenario file spells it) -> Trainer subclass."""
 
 
+def trainer_options(cls):
+    """Names of the options of a Trainer class: its own, then the shared ones."""
+    names = []
+    for klass in (cls, Trainer):
+        for p in inspect.signature(klass.__init__).parameters.values():
+            if p.name != "self" and p.kind is not p.VAR_KEYWORD and p.name not in names:
+                names.append(p.name)
+    return names
+
+
 def make_trainer(name, **options):
     """Build a trainer by registry name.
 
@@ -1227,7 +1205,7 @@ def make_trainer(name, **options):
     except (KeyError, TypeError):
         raise ValueError(f"unknown trainer {name!r}; choose one of "
                          f"{', '.join(TRAINERS)}") from None
-    valid = [p for p in inspect.signature(cls).parameters if p != "self"]
+    valid = trainer_options(cls)
     unknown = sorted(set(options) - set(valid))
     if unknown:
         raise ValueError(f"unknown option(s) {', '.join(unknown)} for trainer "
