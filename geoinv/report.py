@@ -161,13 +161,13 @@ def write_report(result, scenario, path):
         f"- prior box: {scenario.space!r}",
         f"- OOD shell: {cfg['ood']['shell']:g} of the box width on each side (declared scale)",
         f"- noise: {_noise_text(cfg['noise'])}",
-        f"- samples: " + ", ".join(f"{k} {v}" for k, v in cfg["samples"].items()),
+        "- samples: " + ", ".join(f"{k} {v}" for k, v in cfg["samples"].items()),
         f"- network: {scenario.forward.n_data}-{cfg['network']['hidden']}-{scenario.space.n_params}"
         f" ({cfg['network']['hidden_activation']} hidden, {cfg['network']['output_activation']} output"
         f", {cfg['network'].get('dtype', 'float64')})"
         + (f"; ensemble of {cfg['network']['ensemble']} networks from different seeds"
            if cfg["network"].get("ensemble", 1) > 1 else ""),
-        f"- training: " + ", ".join(f"{k} {v}" for k, v in cfg["training"].items()),
+        "- training: " + ", ".join(f"{k} {v}" for k, v in cfg["training"].items()),
         f"- seed: {cfg['seed']}",
         "",
         "## Training",

@@ -1,7 +1,6 @@
 """Metrics computed by hand, and the misfit of a perfect inversion."""
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats
 

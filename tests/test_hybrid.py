@@ -3,13 +3,13 @@
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from conftest import train_small_inversion
 
-from geoinv import GaussianNoise, ModelSpace, NetworkInversion, Parameter, make_dataset
+from geoinv import ModelSpace, Parameter, make_dataset
 from geoinv.forward import VES
 from geoinv.hybrid import (METHODS, compare_methods, fitted_outside_box, generic_start,
                            plot_misfit_by_method, refine)
 from geoinv.lsq import levenberg_marquardt
-from geoinv.training import GradientDescent
 
 
 @pytest.fixture(scope="module")
@@ -18,12 +18,7 @@ def setup():
     ves = VES(np.geomspace(1, 500, 18), n_layers=3)
     space = ModelSpace([Parameter(f"rho_{i}", "ohm.m", 5, 500) for i in (1, 2, 3)]
                        + [Parameter(f"h_{i}", "m", 2, 30) for i in (1, 2)])
-    rng = np.random.default_rng(10)
-    noise = GaussianNoise(relative=0.02)
-    train = make_dataset(ves, space, 3000, noise, rng)
-    val = make_dataset(ves, space, 300, noise, rng)
-    inversion = NetworkInversion.create(ves, space, n_hidden=20, rng=rng)
-    inversion.fit(train, val, GradientDescent(learning_rate=0.5, max_epochs=60), rng=rng)
+    inversion, _, _, rng, noise = train_small_inversion(ves, space, 3000, 300, 20, seed=10)
     test_id = make_dataset(ves, space, 200, noise, rng)
     test_ood = make_dataset(ves, space, 200, noise, rng, ood_shell=0.5)
     return inversion, test_id, test_ood

@@ -1,6 +1,5 @@
 """Every notebook in notebooks/ runs top to bottom (Agg backend, no display)."""
 
-import os
 from pathlib import Path
 
 import nbformat

@@ -2,12 +2,12 @@
 
 import numpy as np
 import pytest
+from conftest import train_small_inversion
 from scipy.stats import mannwhitneyu
 
-from geoinv import GaussianNoise, ModelSpace, NetworkInversion, Parameter, make_dataset
+from geoinv import ModelSpace, Parameter, make_dataset
 from geoinv.forward import VES
 from geoinv.ood import OODDetector, box_excess, ood_metrics, predict_with_ood, roc_auc
-from geoinv.training import GradientDescent
 
 
 @pytest.fixture(scope="module")
@@ -16,12 +16,7 @@ def setup():
     ves = VES(np.geomspace(1, 300, 15), n_layers=2)
     space = ModelSpace([Parameter("rho_1", "ohm.m", 10, 1000),
                         Parameter("rho_2", "ohm.m", 10, 1000), Parameter("h_1", "m", 2, 30)])
-    rng = np.random.default_rng(0)
-    noise = GaussianNoise(relative=0.02)
-    train = make_dataset(ves, space, 2000, noise, rng)
-    val = make_dataset(ves, space, 500, noise, rng)
-    inversion = NetworkInversion.create(ves, space, n_hidden=15, rng=rng)
-    inversion.fit(train, val, GradientDescent(learning_rate=0.5, max_epochs=60), rng=rng)
+    inversion, train, val, rng, noise = train_small_inversion(ves, space, 2000, 500, 15, seed=0)
     test_id = make_dataset(ves, space, 400, noise, rng)
     test_ood = make_dataset(ves, space, 400, noise, rng, ood_shell=0.5)
     return inversion, train, val, test_id, test_ood

@@ -3,14 +3,14 @@
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from conftest import train_small_inversion
 from matplotlib.collections import QuadMesh
 
-from geoinv import GaussianNoise, ModelSpace, NetworkInversion, Parameter, make_dataset
+from geoinv import GaussianNoise, ModelSpace, Parameter
 from geoinv.forward import VES
 from geoinv.profile import (EXAMPLE_PROFILE, interface_depths, invert_profile, layered_section,
                             profile_models, simulate_profile)
 from geoinv.section_plots import plot_profile_sections, plot_section, position_edges
-from geoinv.training import GradientDescent
 
 NAMES3 = ["rho_1", "rho_2", "rho_3", "h_1", "h_2"]
 
@@ -89,12 +89,7 @@ def two_layer():
     ves = VES(np.geomspace(1, 300, 15), n_layers=2)
     space = ModelSpace([Parameter("rho_1", "ohm.m", 10, 1000),
                         Parameter("rho_2", "ohm.m", 10, 1000), Parameter("h_1", "m", 2, 30)])
-    rng = np.random.default_rng(0)
-    noise = GaussianNoise(relative=0.02)
-    train = make_dataset(ves, space, 2000, noise, rng)
-    val = make_dataset(ves, space, 300, noise, rng)
-    inversion = NetworkInversion.create(ves, space, n_hidden=15, rng=rng)
-    inversion.fit(train, val, GradientDescent(learning_rate=0.5, max_epochs=60), rng=rng)
+    inversion, _, _, rng, noise = train_small_inversion(ves, space, 2000, 300, 15, seed=0)
     spec = {"rho": [300.0, 30.0], "h_1": {"start": 3.0, "end": 25.0}}
     profile = profile_models(space.names, spec, 60, 600.0)
     return inversion, profile, simulate_profile(ves, profile, noise, rng=1)

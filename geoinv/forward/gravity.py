@@ -65,7 +65,7 @@ import numbers
 
 import numpy as np
 
-from ._geometry import short_labels, survey_vector
+from ._geometry import survey_vector
 from .base import ForwardModel, format_rows
 
 __all__ = ["Gravity", "sphere_gz", "cylinder_gz", "prism_gz", "G", "SI_TO_MGAL", "BODIES"]
