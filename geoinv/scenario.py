@@ -25,10 +25,22 @@ Format (all sections but ``[forward]`` and ``[prior]`` are optional)::
 
     [ood]
     shell = 0.5                      # relative width of the OOD shell, each side
+    detect = true                    # fit the per-sounding OOD detector (geoinv.ood)
+    components = ["distance", "misfit", "refined"]
+    alpha = 0.05                     # share of ID validation soundings flagged
+    k = 5                            # neighbours of the distance component
+
+    [refine]                         # damped least squares (geoinv.lsq)
+    compare = true                   # network vs LM vs network -> LM on the test sets
+    widen = 0.5                      # search box: prior box widened by 0.5 box widths
+    n_restarts = 10
+    max_iter = 50
 
     [noise]
     relative = 0.02                  # 2 % Gaussian
     absolute = 0.0                   # floor, data units
+    [noise.phase]                    # optional, per data group (label before '@')
+    absolute = 1.5
 
     [samples]
     train = 8000
@@ -57,6 +69,14 @@ Format (all sections but ``[forward]`` and ``[prior]`` are optional)::
 
     [report]
     n_examples = 4                   # reconstructions drawn per split
+
+    [profile]                        # optional: a line of soundings (layered models)
+    n_positions = 200
+    length = 2000.0                  # m
+    shape = "linear"                 # or "smooth", "bump"
+    [profile.model]                  # a number or { start, end } per parameter or group
+    rho = [200.0, 20.0, 500.0]
+    h_2 = { start = 2.0, end = 40.0 }
 """
 
 from __future__ import annotations
