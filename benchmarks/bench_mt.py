@@ -17,10 +17,9 @@ Usage::
 """
 
 import argparse
-import statistics
-import time
 
 import numpy as np
+from _timing import log_uniform_layered, models_per_second
 
 import geoinv.forward.mt as mt_module
 from geoinv.forward import MT1D
@@ -28,25 +27,6 @@ from geoinv.forward import MT1D
 PERIODS = np.geomspace(1e-3, 1e3, 30)
 BATCH = 2000
 RHO_BOX, H_BOX = (1.0, 1000.0), (100.0, 5000.0)
-
-
-def random_models(n, rng):
-    """Three-layer models [rho_1..3, h_1, h_2], log-uniform in the box."""
-    rho = 10 ** rng.uniform(*np.log10(RHO_BOX), (n, 3))
-    h = 10 ** rng.uniform(*np.log10(H_BOX), (n, 2))
-    return np.hstack([rho, h])
-
-
-def throughput(mt, batches, threads):
-    """Soundings per second: (median over batches, overall)."""
-    mt_module.THREADS = threads
-    mt.simulate(batches[0])                       # warm-up: thread pool, caches
-    times = []
-    for models in batches:
-        start = time.perf_counter()
-        mt.simulate(models)
-        times.append(time.perf_counter() - start)
-    return BATCH / statistics.median(times), BATCH * len(batches) / sum(times)
 
 
 def tanh_recursion(periods, rho, thickness):
@@ -69,11 +49,12 @@ def main(argv=None):
     rng = np.random.default_rng(args.seed)
 
     mt = MT1D(PERIODS, 3)
-    batches = [random_models(BATCH, rng) for _ in range(args.batches)]
+    batches = [log_uniform_layered(BATCH, rng, RHO_BOX, H_BOX) for _ in range(args.batches)]
     threads = mt_module.THREADS
     print(f"MT1D, 3 layers, {PERIODS.size} periods from 1e-3 to 1e3 s, batches of {BATCH}")
     for n_threads in sorted({1, threads}):
-        median, overall = throughput(mt, batches, n_threads)
+        mt_module.THREADS = n_threads
+        median, overall = models_per_second(mt, batches)
         print(f"  threads={n_threads}: {median:12,.0f} soundings/s (median batch), "
               f"{overall:12,.0f} overall")
     mt_module.THREADS = threads

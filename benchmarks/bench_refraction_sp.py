@@ -17,10 +17,9 @@ Usage::
 """
 
 import argparse
-import statistics
-import time
 
 import numpy as np
+from _timing import models_per_second
 
 from geoinv.forward import Refraction, SelfPotential
 
@@ -43,17 +42,6 @@ def sp_models(n, rng):
     return low + (high - low) * rng.uniform(size=(n, 4))
 
 
-def throughput(forward, batches):
-    """Models per second: (median over batches, overall)."""
-    forward.simulate(batches[0])                 # warm-up
-    times = []
-    for models in batches:
-        start = time.perf_counter()
-        forward.simulate(models)
-        times.append(time.perf_counter() - start)
-    return BATCH / statistics.median(times), BATCH * len(batches) / sum(times)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=50)
@@ -69,7 +57,7 @@ def main(argv=None):
     print(f"{'forward model':<45} {'median batch':>14} {'overall':>14}  (models/s)")
     for label, forward, draw in cases:
         batches = [draw(BATCH, rng) for _ in range(args.batches)]
-        median, overall = throughput(forward, batches)
+        median, overall = models_per_second(forward, batches)
         print(f"{label:<45} {median:>14,.0f} {overall:>14,.0f}")
 
 

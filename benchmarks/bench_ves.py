@@ -22,11 +22,11 @@ Usage::
 
 import argparse
 import importlib.util
-import statistics
 import time
 from pathlib import Path
 
 import numpy as np
+from _timing import log_uniform_layered, models_per_second
 
 import geoinv.forward.ves as ves_module
 from geoinv.forward import VES
@@ -46,25 +46,6 @@ def _reference_module():
     return module
 
 
-def random_models(n, rng):
-    """Three-layer models [rho_1..3, h_1, h_2], log-uniform in the box."""
-    rho = 10 ** rng.uniform(*np.log10(RHO_BOX), (n, 3))
-    h = 10 ** rng.uniform(*np.log10(H_BOX), (n, 2))
-    return np.hstack([rho, h])
-
-
-def throughput(ves, batches, threads):
-    """Soundings per second: (median over batches, overall)."""
-    ves_module.THREADS = threads
-    ves.simulate(batches[0])                      # warm-up: thread pool, caches
-    times = []
-    for models in batches:
-        start = time.perf_counter()
-        ves.simulate(models)
-        times.append(time.perf_counter() - start)
-    return BATCH / statistics.median(times), BATCH * len(batches) / sum(times)
-
-
 def max_relative_error(got, expected):
     return float(np.max(np.abs(got / expected - 1.0)))
 
@@ -79,13 +60,14 @@ def main(argv=None):
     rng = np.random.default_rng(args.seed)
 
     ves = VES(AB2, 3)
-    batches = [random_models(BATCH, rng) for _ in range(args.batches)]
+    batches = [log_uniform_layered(BATCH, rng, RHO_BOX, H_BOX) for _ in range(args.batches)]
     threads = ves_module.THREADS
     print(f"VES ideal Schlumberger, 3 layers, {AB2.size} AB/2 from 1 to 1000 m, "
           f"batches of {BATCH}; filter {ves.hankel_filter}, "
           f"{ves._operator.blocks[0][1].size} lam points per sounding")
     for n_threads in sorted({1, threads}):
-        median, overall = throughput(ves, batches, n_threads)
+        ves_module.THREADS = n_threads
+        median, overall = models_per_second(ves, batches)
         print(f"  threads={n_threads}: {median:12,.0f} soundings/s (median batch), "
               f"{overall:12,.0f} overall")
     ves_module.THREADS = threads
