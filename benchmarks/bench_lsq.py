@@ -1,7 +1,7 @@
 """Classical inversion, network -> LM refinement and OOD detection (a script, not a test).
 
 On scenarios/ves_3layer.toml (or the scenario given), trains the network as
-``geoinv run`` does (``geoinv.run.simulate_and_train``; ``--epochs`` caps the
+``geoinv run`` does (``geoinv.workflow.run.simulate_and_train``; ``--epochs`` caps the
 training for a quicker look), then prints
 
 * per split (test_id, test_ood) and method (network, LM from the generic
@@ -36,10 +36,10 @@ import numpy as np
 import pandas as pd
 
 from geoinv import load_scenario
-from geoinv.hybrid import METHODS, compare_methods, refine
-from geoinv.lsq import levenberg_marquardt, rms_misfit
-from geoinv.ood import OODDetector, roc_auc
-from geoinv.run import simulate_and_train
+from geoinv.inversion.refine import METHODS, compare_methods, refine
+from geoinv.inversion.least_squares import levenberg_marquardt, rms_misfit
+from geoinv.inversion.ood import OODDetector, roc_auc
+from geoinv.workflow.run import simulate_and_train
 
 ROOT = Path(__file__).resolve().parents[1]
 

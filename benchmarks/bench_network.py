@@ -15,8 +15,8 @@ import time
 
 import numpy as np
 
-from geoinv.network import BPNetwork
-from geoinv.training import GradientDescent
+from geoinv.nn.network import BPNetwork
+from geoinv.nn.training import GradientDescent
 
 CASES = [("minibatch", 32), ("minibatch", 256), ("batch", None), ("online", 1)]
 

@@ -22,7 +22,7 @@ def bench(scenario):
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "geoinv.cli", "run", str(scenario), "--out", str(out),
+        subprocess.run([sys.executable, "-m", "geoinv.workflow.cli", "run", str(scenario), "--out", str(out),
                         "--quiet"], check=True, capture_output=True, text=True)
         seconds = time.perf_counter() - t0
         metrics = pd.read_csv(out / "metrics.csv")

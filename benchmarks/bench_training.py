@@ -45,9 +45,9 @@ from pathlib import Path
 import numpy as np
 
 from geoinv import NetworkInversion, load_scenario, make_dataset
-from geoinv.network import BPNetwork
-from geoinv.run import STREAMS
-from geoinv.training import make_trainer
+from geoinv.nn.network import BPNetwork
+from geoinv.workflow.run import STREAMS
+from geoinv.nn.training import make_trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 N_SAMPLES, SIZES, BATCHES = 50_000, (30, 40, 6), (32, 256)

@@ -19,19 +19,23 @@ Conventions (stated once, tested in tests/test_conventions.py)
 from importlib import metadata as _metadata
 
 from . import forward
-from .dataset import Dataset, make_dataset
-from .evaluation import evaluate
-from .inverter import NetworkInversion, load
-from .model_space import ModelSpace, Parameter
-from .network import BPNetwork
-from .noise import GaussianNoise
-from .scaling import Scaler
-from .scenario import Scenario, ScenarioError, load_scenario
-from .ensemble import EnsembleInversion
-from .hybrid import compare_methods, refine
-from .lsq import levenberg_marquardt
-from .ood import OODDetector
-from .training import GradientDescent, History, make_trainer
+from .prior.dataset import Dataset, make_dataset
+from .evaluation.metrics import evaluate
+from .inversion.network_inversion import NetworkInversion, load
+from .prior.model_space import ModelSpace, Parameter
+from .nn.network import BPNetwork
+from .prior.noise import GaussianNoise
+from .prior.scaling import Scaler
+from .workflow.scenario import Scenario, ScenarioError, load_scenario
+from .inversion.ensemble import EnsembleInversion
+from .inversion.refine import compare_methods, refine
+from .inversion.least_squares import levenberg_marquardt
+from .inversion.ood import OODDetector
+from .nn.training import GradientDescent, History, make_trainer
+
+from ._compat import install_aliases as _install_aliases
+
+_install_aliases()
 
 try:
     __version__ = _metadata.version("geoinv")

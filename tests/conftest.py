@@ -17,7 +17,7 @@ def train_small_inversion(forward, space, n_train, n_val, n_hidden, seed):
     import numpy as np
 
     from geoinv import GaussianNoise, NetworkInversion, make_dataset
-    from geoinv.training import GradientDescent
+    from geoinv.nn.training import GradientDescent
 
     rng = np.random.default_rng(seed)
     noise = GaussianNoise(relative=0.02)

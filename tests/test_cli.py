@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import geoinv
-from geoinv.cli import main
+from geoinv.workflow.cli import main
 
 TINY = """
 name = "tiny"
@@ -158,7 +158,7 @@ def test_usage_error_is_one_line_exit_2(capsys):
 
 
 def test_ensemble_run_reports_coverage_and_saves_the_ensemble(tiny, tmp_path, capsys):
-    from geoinv.ensemble import EnsembleInversion
+    from geoinv.inversion.ensemble import EnsembleInversion
 
     text = TINY.replace("hidden = 8", 'hidden = 8\nensemble = 3\ndtype = "float32"').replace(
         "batch_size = 32", 'trainer = "adam"\nresample_noise = true\nbatch_size = 32').replace(

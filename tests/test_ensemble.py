@@ -7,11 +7,11 @@ import pytest
 
 import geoinv
 from geoinv import GaussianNoise, ModelSpace, NetworkInversion, Parameter, make_dataset
-from geoinv.ensemble import EnsembleInversion, mean_and_std
-from geoinv.evaluation import evaluate, uncertainty_metrics
+from geoinv.inversion.ensemble import EnsembleInversion, mean_and_std
+from geoinv.evaluation.metrics import evaluate, uncertainty_metrics
 from geoinv.forward import VES
-from geoinv.plotting import plot_history, plot_layered_model_band, plot_predicted_vs_true
-from geoinv.training import Adam
+from geoinv.viz.plotting import plot_history, plot_layered_model_band, plot_predicted_vs_true
+from geoinv.nn.training import Adam
 
 
 @pytest.fixture

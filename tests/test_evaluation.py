@@ -5,7 +5,7 @@ import pytest
 from scipy import stats
 
 from geoinv import GaussianNoise, ModelSpace, Parameter, evaluate, make_dataset
-from geoinv.evaluation import data_misfit, parameter_metrics
+from geoinv.evaluation.metrics import data_misfit, parameter_metrics
 from geoinv.forward import VES
 
 
@@ -59,7 +59,7 @@ def test_perfect_inversion_fits_to_the_noise():
 
 
 def test_unphysical_predictions_count_as_misfit_failures():
-    from geoinv.evaluation import misfit_metrics, simulate_valid
+    from geoinv.evaluation.metrics import misfit_metrics, simulate_valid
     from geoinv.forward.base import ForwardModel
 
     class Toy(ForwardModel):

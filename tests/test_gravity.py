@@ -20,7 +20,7 @@ from scipy import integrate
 import geoinv.forward.gravity as gravity_module
 from geoinv.forward import FORWARD_MODELS, Gravity, make_forward
 from geoinv.forward.gravity import cylinder_gz, prism_gz, sphere_gz
-from geoinv.scenario import load_scenario
+from geoinv.workflow.scenario import load_scenario
 
 matplotlib.use("Agg")
 

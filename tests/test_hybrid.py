@@ -1,4 +1,4 @@
-"""Network, LM from a generic start and network -> LM compared (geoinv.hybrid)."""
+"""Network, LM from a generic start and network -> LM compared (geoinv.inversion.refine)."""
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -7,9 +7,9 @@ from conftest import train_small_inversion
 
 from geoinv import ModelSpace, Parameter, make_dataset
 from geoinv.forward import VES
-from geoinv.hybrid import (METHODS, compare_methods, fitted_outside_box, generic_start,
+from geoinv.inversion.refine import (METHODS, compare_methods, fitted_outside_box, generic_start,
                            plot_misfit_by_method, refine)
-from geoinv.lsq import levenberg_marquardt
+from geoinv.inversion.least_squares import levenberg_marquardt
 
 
 @pytest.fixture(scope="module")

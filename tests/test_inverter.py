@@ -6,7 +6,7 @@ import pytest
 import geoinv
 from geoinv import GaussianNoise, ModelSpace, NetworkInversion, Parameter, make_dataset
 from geoinv.forward import VES
-from geoinv.training import GradientDescent
+from geoinv.nn.training import GradientDescent
 
 
 @pytest.fixture

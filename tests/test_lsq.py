@@ -1,11 +1,11 @@
-"""Batched damped least squares (geoinv.lsq)."""
+"""Batched damped least squares (geoinv.inversion.least_squares)."""
 
 import numpy as np
 import pytest
 
 from geoinv import ModelSpace, Parameter
 from geoinv.forward import VES, ForwardModel
-from geoinv.lsq import (CONVERGED, STALLED, UNPHYSICAL_START, levenberg_marquardt,
+from geoinv.inversion.least_squares import (CONVERGED, STALLED, UNPHYSICAL_START, levenberg_marquardt,
                         rms_misfit, search_bounds, weighted_jacobian)
 
 

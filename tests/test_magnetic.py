@@ -28,7 +28,7 @@ from geoinv.forward.magnetic import (
     sphere_total_field,
     thin_dike_total_field,
 )
-from geoinv.scenario import load_scenario
+from geoinv.workflow.scenario import load_scenario
 
 matplotlib.use("Agg")
 

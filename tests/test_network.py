@@ -1,4 +1,4 @@
-"""Tests of geoinv.activations and geoinv.network (BPNetwork).
+"""Tests of geoinv.nn.activations and geoinv.nn.network (BPNetwork).
 
 The two central checks: backpropagation against central finite differences
 for every weight, and one (two) training steps against numbers computed by
@@ -12,9 +12,9 @@ import pickle
 import numpy as np
 import pytest
 
-from geoinv.activations import ACTIVATIONS, get_activation
-from geoinv.network import BPNetwork
-from geoinv.training import GradientDescent
+from geoinv.nn.activations import ACTIVATIONS, get_activation
+from geoinv.nn.network import BPNetwork
+from geoinv.nn.training import GradientDescent
 
 NAMES = list(ACTIVATIONS)
 
@@ -174,7 +174,7 @@ def test_fast_batch_path_matches_backward():
 
 
 def test_loss_of_a_large_set_is_evaluated_in_chunks():
-    import geoinv.network as network
+    import geoinv.nn.network as network
 
     rng = np.random.default_rng(4)
     net = BPNetwork(3, 4, 2, rng=0)

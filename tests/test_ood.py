@@ -1,4 +1,4 @@
-"""Out-of-distribution detection (geoinv.ood)."""
+"""Out-of-distribution detection (geoinv.inversion.ood)."""
 
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ from scipy.stats import mannwhitneyu
 
 from geoinv import ModelSpace, Parameter, make_dataset
 from geoinv.forward import VES
-from geoinv.ood import OODDetector, box_excess, ood_metrics, predict_with_ood, roc_auc
+from geoinv.inversion.ood import OODDetector, box_excess, ood_metrics, predict_with_ood, roc_auc
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tests of geoinv.plotting: what is drawn, on which axes, with which scales.
+"""Tests of geoinv.viz.plotting: what is drawn, on which axes, with which scales.
 
 Each test checks the drawn data (line vertices, scatter offsets, bar heights)
 against the inputs, not only that a call runs.  Figures are closed after
@@ -462,7 +462,7 @@ def test_plot_examples_uses_each_forward_models_own_figure():
 
     from geoinv.forward import VES
     from geoinv.forward.base import ForwardModel
-    from geoinv.plotting import plot_examples
+    from geoinv.viz.plotting import plot_examples
 
     class Toy(ForwardModel):
         kind = "toy"

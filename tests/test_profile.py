@@ -1,4 +1,4 @@
-"""Synthetic profiles and their sections (geoinv.profile, geoinv.section_plots)."""
+"""Synthetic profiles and their sections (geoinv.inversion.profile, geoinv.viz.sections)."""
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -8,9 +8,9 @@ from matplotlib.collections import QuadMesh
 
 from geoinv import GaussianNoise, ModelSpace, Parameter
 from geoinv.forward import VES
-from geoinv.profile import (EXAMPLE_PROFILE, interface_depths, invert_profile, layered_section,
+from geoinv.inversion.profile import (EXAMPLE_PROFILE, interface_depths, invert_profile, layered_section,
                             profile_models, simulate_profile)
-from geoinv.section_plots import plot_profile_sections, plot_section, position_edges
+from geoinv.viz.sections import plot_profile_sections, plot_section, position_edges
 
 NAMES3 = ["rho_1", "rho_2", "rho_3", "h_1", "h_2"]
 

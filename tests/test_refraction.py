@@ -25,7 +25,7 @@ from geoinv.forward.refraction import (
     intercept_times,
     travel_time_branches,
 )
-from geoinv.scenario import load_scenario
+from geoinv.workflow.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,7 +5,7 @@ import tomllib
 import numpy as np
 import pytest
 
-from geoinv.scenario import ScenarioError, dump_toml, load_scenario, parse_scenario
+from geoinv.workflow.scenario import ScenarioError, dump_toml, load_scenario, parse_scenario
 
 BASE = """
 seed = 3

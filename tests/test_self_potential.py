@@ -20,7 +20,7 @@ import pytest
 import geoinv.forward.self_potential as sp_module
 from geoinv.forward import FORWARD_MODELS, SelfPotential, make_forward
 from geoinv.forward.self_potential import SHAPE_FACTORS, sp_anomaly
-from geoinv.scenario import load_scenario
+from geoinv.workflow.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BODIES = list(SHAPE_FACTORS)

@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from geoinv.network import BPNetwork
-from geoinv.training import (TRAINERS, LBFGS, AdaptiveGradientDescent, Adam, GradientDescent,
+from geoinv.nn.network import BPNetwork
+from geoinv.nn.training import (TRAINERS, LBFGS, AdaptiveGradientDescent, Adam, GradientDescent,
                              LevenbergMarquardt, make_trainer)
 
 
@@ -75,7 +75,7 @@ def test_lm_stops_when_mu_exceeds_its_maximum():
 def test_lm_jacobian_blocks_cover_large_sets(monkeypatch):
     # J^T J accumulated block by block (here blocks of 7 samples) equals the
     # one-block result: the step is the same to rounding
-    import geoinv.training as training
+    import geoinv.nn.training as training
 
     X, T = _problem(n=40)
     nets = [BPNetwork(3, 4, 2, rng=3) for _ in range(2)]

@@ -1,4 +1,4 @@
-"""Tests of geoinv.training: gradient descent modes, early stopping, history, progress."""
+"""Tests of geoinv.nn.training: gradient descent modes, early stopping, history, progress."""
 
 import io
 import math
@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from geoinv.network import BPNetwork
-from geoinv.training import (TRAINERS, GradientDescent, History, TerminalProgress,
+from geoinv.nn.network import BPNetwork
+from geoinv.nn.training import (TRAINERS, GradientDescent, History, TerminalProgress,
                              Trainer, make_trainer)
 
 

@@ -235,7 +235,7 @@ class ForwardModel:
         -------
         fig
         """
-        from ..plotting import plot_generic_example
+        from ..viz.plotting import plot_generic_example
 
         return plot_generic_example(self, fig, model_true, model_pred, data_obs, data_pred,
                                     sigma=sigma, title=title, legend=legend)

@@ -524,7 +524,7 @@ def plot_profile_example(fig, x, model_true, model_pred, data_obs, data_pred, *,
     -------
     fig
     """
-    from ..plotting import _PRED_KW, _TRUE_KW, _style_ax
+    from ..viz.plotting import _PRED_KW, _TRUE_KW, _style_ax
 
     order = np.argsort(x)
     xs = np.asarray(x, dtype=float)[order]

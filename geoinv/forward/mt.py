@@ -422,7 +422,7 @@ _PRED_KW = dict(color="#d62728", linestyle="--", linewidth=2.0, label="predicted
 def _plot_example(periods, n_layers, fig, model_true, model_pred, data_obs, data_pred,
                   sigma=None, title=None, legend=True):
     """Draw :meth:`MT1D.plot_example` into ``fig``; returns ``fig``."""
-    from ..plotting import plot_layered_model, plot_sounding
+    from ..viz.plotting import plot_layered_model, plot_sounding
 
     m = periods.size
     data_obs = np.asarray(data_obs, dtype=np.float64)

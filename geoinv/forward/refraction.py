@@ -364,7 +364,7 @@ class Refraction(ForwardModel):
         are not first arrivals).  Times are drawn in ms.  See
         :meth:`ForwardModel.plot_example`.
         """
-        from ..plotting import _style_ax
+        from ..viz.plotting import _style_ax
 
         n = self.n_layers
         ax_t, ax_v = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.5, 1]})

@@ -224,7 +224,7 @@ class SelfPotential(ForwardModel):
         (drawn at its true angle whatever the axes' aspect).  See
         :meth:`ForwardModel.plot_example`.
         """
-        from ..plotting import _style_ax
+        from ..viz.plotting import _style_ax
 
         ax_v, ax_z = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1.3, 1]})
         order = np.argsort(self.x)

@@ -606,7 +606,7 @@ class VES(ForwardModel):
         See :meth:`ForwardModel.plot_example`; drawn by
         :func:`geoinv.plotting.plot_ves_reconstruction`.
         """
-        from ..plotting import plot_ves_reconstruction
+        from ..viz.plotting import plot_ves_reconstruction
 
         return plot_ves_reconstruction(self.ab2, model_true, model_pred, data_obs, data_pred,
                                        self.n_layers, sigma=sigma, title=title, fig=fig,

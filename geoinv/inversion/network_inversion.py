@@ -23,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .activations import get_activation
-from .forward import make_forward
-from .model_space import ModelSpace
-from .network import BPNetwork
-from .scaling import Scaler
+from ..nn.activations import get_activation
+from ..forward import make_forward
+from ..prior.model_space import ModelSpace
+from ..nn.network import BPNetwork
+from ..prior.scaling import Scaler
 
 __all__ = ["NetworkInversion", "load", "INPUT_RANGE"]
 
@@ -149,7 +149,7 @@ class NetworkInversion:
         -------
         geoinv.training.History
         """
-        from .training import GradientDescent
+        from ..nn.training import GradientDescent
 
         trainer = trainer if trainer is not None else GradientDescent()
         X, T = self.network_inputs(train.data), self.network_targets(train.models)

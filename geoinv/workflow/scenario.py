@@ -89,11 +89,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .activations import ACTIVATIONS
-from .forward import FORWARD_MODELS, make_forward
-from .model_space import SAMPLING_METHODS, ModelSpace, Parameter
-from .noise import GaussianNoise
-from .training import TRAINERS, make_trainer
+from ..nn.activations import ACTIVATIONS
+from ..forward import FORWARD_MODELS, make_forward
+from ..prior.model_space import SAMPLING_METHODS, ModelSpace, Parameter
+from ..prior.noise import GaussianNoise
+from ..nn.training import TRAINERS, make_trainer
 
 __all__ = ["Scenario", "ScenarioError", "load_scenario", "parse_scenario", "dump_toml"]
 
@@ -393,7 +393,7 @@ REFINE_DEFAULTS = {"compare": True, "widen": 0.5, "n_restarts": 10, "max_iter": 
 
 def _ood(doc):
     """[ood]: the OOD test shell and the per-sounding detector."""
-    from .ood import COMPONENTS
+    from ..inversion.ood import COMPONENTS
 
     table = _with_defaults(doc, "ood", OOD_DEFAULTS)
     components = table["components"]
@@ -427,7 +427,7 @@ PROFILE_DEFAULTS = {"n_positions": 200, "length": 2000.0, "shape": "linear"}
 
 def _profile(doc, forward, space):
     """[profile]: a synthetic line of soundings over a laterally varying earth."""
-    from .profile import PROFILE_SHAPES, profile_models
+    from ..inversion.profile import PROFILE_SHAPES, profile_models
 
     if not hasattr(forward, "n_layers"):
         raise ScenarioError(f"[profile]: needs a layered forward model, not kind {forward.kind!r}")

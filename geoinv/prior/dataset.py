@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import format_rows
+from .._checks import format_rows
 from .model_space import as_generator
 
 __all__ = ["Dataset", "make_dataset"]

@@ -46,8 +46,8 @@ import pandas as pd
 from scipy.spatial import cKDTree
 from scipy.stats import rankdata
 
-from .evaluation import simulate_valid
-from .lsq import levenberg_marquardt, rms_misfit
+from ..evaluation.metrics import simulate_valid
+from .least_squares import levenberg_marquardt, rms_misfit
 
 __all__ = ["OODDetector", "OODResult", "COMPONENTS", "roc_auc", "predict_with_ood",
            "box_excess", "ood_metrics"]

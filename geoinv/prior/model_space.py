@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import qmc
 
-from ._checks import format_rows
+from .._checks import format_rows
 
 __all__ = ["Parameter", "ModelSpace", "as_generator"]
 

@@ -28,13 +28,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .dataset import make_dataset
-from .ensemble import EnsembleInversion, mean_and_std
-from .evaluation import data_misfit, evaluate, misfit_metrics, parameter_metrics, simulate_valid
-from .hybrid import compare_methods
-from .inverter import NetworkInversion
-from .ood import OODDetector, roc_auc
-from .profile import invert_profile, profile_models, simulate_profile
+from ..prior.dataset import make_dataset
+from ..inversion.ensemble import EnsembleInversion, mean_and_std
+from ..evaluation.metrics import data_misfit, evaluate, misfit_metrics, parameter_metrics, simulate_valid
+from ..inversion.refine import compare_methods
+from ..inversion.network_inversion import NetworkInversion
+from ..inversion.ood import OODDetector, roc_auc
+from ..inversion.profile import invert_profile, profile_models, simulate_profile
 from .scenario import dump_toml
 
 __all__ = ["RunResult", "run_scenario", "prepare_output", "RUN_MARKER"]

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from . import plotting
-from .hybrid import METHOD_LABELS, plot_misfit_by_method
-from .section_plots import plot_profile_sections
-from .evaluation import FIT_THRESHOLD, data_misfit, simulate_valid
+from ..viz import plotting
+from ..inversion.refine import METHOD_LABELS, plot_misfit_by_method
+from ..viz.sections import plot_profile_sections
+from ..evaluation.metrics import FIT_THRESHOLD, data_misfit, simulate_valid
 
 __all__ = ["write_figures", "write_report", "example_indices"]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .hybrid import METHOD_LABELS
-from .profile import interface_depths, layered_section
+from ..inversion.refine import METHOD_LABELS
+from ..inversion.profile import interface_depths, layered_section
 
 __all__ = ["plot_section", "plot_profile_sections", "position_edges"]
 

@@ -24,16 +24,16 @@ import time
 import numpy as np
 import pandas as pd
 
-from .ensemble import spawn
-from .evaluation import parameter_metrics
-from .inverter import NetworkInversion
+from ..inversion.ensemble import spawn
+from .metrics import parameter_metrics
+from ..inversion.network_inversion import NetworkInversion
 
 __all__ = ["sample_size_curve", "hidden_size_curve", "select_hidden", "default_trainer"]
 
 
 def default_trainer():
     """The trainer the curves use when given none: Adam, 200 epochs, patience 20."""
-    from .training import Adam
+    from ..nn.training import Adam
 
     return Adam(learning_rate=0.003, batch_size=64, max_epochs=200, patience=20)
 

@@ -39,10 +39,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .evaluation import (FIT_THRESHOLD, data_misfit, misfit_metrics, parameter_metrics,
+from ..evaluation.metrics import (FIT_THRESHOLD, data_misfit, misfit_metrics, parameter_metrics,
                          simulate_valid)
-from .lsq import levenberg_marquardt, search_bounds
-from .model_space import as_generator
+from .least_squares import levenberg_marquardt, search_bounds
+from ..prior.model_space import as_generator
 
 __all__ = ["METHODS", "METHOD_LABELS", "generic_start", "refine", "invert_from_generic_start",
            "fitted_outside_box", "MethodResult", "Comparison", "compare_methods", "plot_misfit_by_method"]

@@ -103,8 +103,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import format_rows
-from .model_space import as_generator
+from .._checks import format_rows
+from ..prior.model_space import as_generator
 
 __all__ = [
     "LSQResult",

@@ -54,7 +54,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .activations import get_activation
-from ._checks import format_rows
+from .._checks import format_rows
 
 __all__ = ["BPNetwork", "Signals"]
 

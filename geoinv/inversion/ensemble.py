@@ -26,10 +26,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .evaluation import declared_scale
-from .inverter import (NetworkInversion, _network_parts, _ood_parts, _shared_meta, _write_npz,
+from ..evaluation.metrics import declared_scale
+from .network_inversion import (NetworkInversion, _network_parts, _ood_parts, _shared_meta, _write_npz,
                        predict_ood)
-from .network import BPNetwork
+from ..nn.network import BPNetwork
 
 __all__ = ["EnsembleInversion", "mean_and_std", "spawn"]
 

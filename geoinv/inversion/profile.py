@@ -29,9 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .dataset import Dataset
-from .evaluation import data_misfit, simulate_valid
-from .model_space import as_generator
+from ..prior.dataset import Dataset
+from ..evaluation.metrics import data_misfit, simulate_valid
+from ..prior.model_space import as_generator
 
 __all__ = ["PROFILE_SHAPES", "EXAMPLE_PROFILE", "Profile", "profile_models", "simulate_profile",
            "ProfileInversion", "invert_profile", "interface_depths", "layered_section"]
@@ -239,7 +239,7 @@ def invert_profile(inversion, data, sigma, *, rng=None, **lm_options):
     -------
     ProfileInversion
     """
-    from .hybrid import refine
+    from .refine import refine
 
     network = inversion.predict(data)
     rms_network = data_misfit(data, simulate_valid(inversion.forward, network), sigma)[0]
