@@ -22,7 +22,7 @@ from geoinv.forward import FORWARD_MODELS, SelfPotential, make_forward
 from geoinv.forward.self_potential import SHAPE_FACTORS, sp_anomaly
 from geoinv.workflow.scenario import load_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BODIES = list(SHAPE_FACTORS)
 
 # V is one product and quotient of numbers of ordinary size: the vectorised

@@ -24,7 +24,7 @@ from geoinv.forward.ves import (
     resistivity_transform,
 )
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 CONTRASTS = [0.01, 0.1, 0.5, 2.0, 10.0, 100.0]     # rho_2 / rho_1
 
 

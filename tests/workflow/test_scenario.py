@@ -46,7 +46,7 @@ def test_resolved_scenario_round_trips_through_toml():
 def test_every_shipped_scenario_loads():
     from pathlib import Path
 
-    files = sorted((Path(__file__).parents[1] / "scenarios").glob("*.toml"))
+    files = sorted((Path(__file__).parents[2] / "scenarios").glob("*.toml"))
     assert files, "no shipped scenarios"
     for f in files:
         s = load_scenario(f)

@@ -26,7 +26,7 @@ from geoinv.forward.mt import MU_0, apparent_resistivity_phase, impedance
 
 matplotlib.use("Agg")
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 PERIODS = np.geomspace(1e-3, 1e3, 13)
 
 

@@ -32,7 +32,7 @@ from geoinv.workflow.scenario import load_scenario
 
 matplotlib.use("Agg")
 
-SCENARIOS = Path(__file__).parent.parent / "scenarios"
+SCENARIOS = Path(__file__).parents[2] / "scenarios"
 X = np.linspace(-200.0, 200.0, 41)
 FIELD = dict(inclination=55.0, declination=10.0, azimuth=30.0, field=48000.0)
 

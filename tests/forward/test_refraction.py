@@ -27,7 +27,7 @@ from geoinv.forward.refraction import (
 )
 from geoinv.workflow.scenario import load_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # Times are sums of a few products of magnitude ~0.1 s: rounding is ~1e-17 s.
 # 1e-12 s (1e-11 relative) leaves room for the subtractions below.

@@ -26,7 +26,7 @@ matplotlib.use("Agg")
 
 BIG_G = 6.67430e-11          # m^3 / (kg s^2), CODATA 2018
 MGAL = 1e5                   # mGal per m/s^2
-SCENARIOS = Path(__file__).parent.parent / "scenarios"
+SCENARIOS = Path(__file__).parents[2] / "scenarios"
 X = np.linspace(-200.0, 200.0, 41)
 
 
