@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from geoinv import load_scenario
-from geoinv.inversion.refine import METHODS, compare_methods, refine
+from geoinv.evaluation.compare import compare_methods
+from geoinv.inversion.refine import METHODS, refine
 from geoinv.inversion.least_squares import levenberg_marquardt, rms_misfit
 from geoinv.inversion.ood import OODDetector, roc_auc
 from geoinv.workflow.run import simulate_and_train

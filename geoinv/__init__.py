@@ -28,7 +28,8 @@ from .prior.noise import GaussianNoise
 from .prior.scaling import Scaler
 from .workflow.scenario import Scenario, ScenarioError, load_scenario
 from .inversion.ensemble import EnsembleInversion
-from .inversion.refine import compare_methods, refine
+from .evaluation.compare import compare_methods
+from .inversion.refine import refine
 from .inversion.least_squares import levenberg_marquardt
 from .inversion.ood import OODDetector
 from .nn.training import GradientDescent, History, make_trainer

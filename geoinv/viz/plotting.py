@@ -27,8 +27,12 @@ from matplotlib.colors import to_rgba
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
+from ..evaluation.metrics import FIT_THRESHOLD
+
 __all__ = [
     "plot_examples",
+    "plot_misfit_by_method",
+    "METHOD_LABELS",
     "plot_generic_example",
     "plot_history",
     "plot_learning_curve",
@@ -1140,4 +1144,60 @@ def plot_learning_curve(curve, x="n_train", quantities=None, ax=None, ylabel=Non
     ax.set_ylabel(ylabel or _METRIC_LABELS.get(metric, metric or "error"))
     ax.legend(loc="best", fontsize="small", frameon=False)
     _style_ax(ax)
+    return ax
+
+
+METHOD_LABELS = {"network": "network", "lm": "LM (generic start)", "network_lm": "network -> LM"}
+"""Readable name of each method (figure legends)."""
+
+_METHOD_COLORS = {"network": "#7f7f7f", "lm": "#ff7f0e", "network_lm": "#2ca02c"}
+_SPLIT_STYLES = {"test_id": "-", "test_ood": "--"}
+
+
+def plot_misfit_by_method(misfits, ax=None, target=FIT_THRESHOLD):
+    """Cumulative distributions of the RMS misfit, by method and split.
+
+    Parameters
+    ----------
+    misfits : dict of str to dict of str to array_like
+        ``{split: {method: rms (n_soundings,)}}``, e.g.
+        ``{c.split: c.misfits for c in comparisons}``.  Non-finite misfits
+        (unphysical models) count as not fitted: the curves end below 1.
+    ax : matplotlib.axes.Axes, optional
+        Drawn on; a new figure is made if None.
+    target : float
+        Fit threshold drawn as a vertical dashed line.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One curve per (split, method): colour = method, line style = split
+        (solid ID, dashed OOD), the legend giving the fraction fitted.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.0, 4.0), layout="constrained")
+    positive = [np.asarray(v, dtype=float) for by in misfits.values() for v in by.values()]
+    finite = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in positive] + [[target]])
+    lo, hi = finite.min() / 1.2, finite.max() * 1.2
+    extra_styles = iter([":", "-."])
+    for split, by_method in misfits.items():
+        style = _SPLIT_STYLES.get(split) or next(extra_styles, "-")
+        for method, rms in by_method.items():
+            rms = np.asarray(rms, dtype=float)
+            values = np.sort(np.where(np.isfinite(rms), rms, np.inf))
+            share = np.arange(1, values.size + 1) / values.size
+            shown = np.isfinite(values)
+            fitted = np.mean(rms <= target) if rms.size else np.nan
+            ax.step(np.r_[lo, values[shown]], np.r_[0.0, share[shown]], where="post",
+                    color=_METHOD_COLORS.get(method, None), linestyle=style,
+                    label=f"{split}, {METHOD_LABELS.get(method, method)}: "
+                          f"{100 * fitted:.1f} % <= {target:g}")
+    ax.axvline(target, color="black", linestyle="--", linewidth=1.0, gid="target")
+    ax.set_xscale("log")
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("RMS data misfit (noise standard deviations)")
+    ax.set_ylabel("Fraction of soundings with misfit <= x")
+    ax.grid(True, color="0.88", linewidth=0.6)
+    ax.legend(loc="lower right", fontsize="small", frameon=False)
     return ax

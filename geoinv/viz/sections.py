@@ -11,7 +11,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..inversion.refine import METHOD_LABELS
+from .plotting import METHOD_LABELS
 from ..inversion.profile import interface_depths, layered_section
 
 __all__ = ["plot_section", "plot_profile_sections", "position_edges"]

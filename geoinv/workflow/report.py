@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..viz import plotting
-from ..inversion.refine import METHOD_LABELS, plot_misfit_by_method
+from ..viz.plotting import METHOD_LABELS, plot_misfit_by_method
 from ..viz.sections import plot_profile_sections
 from ..evaluation.metrics import FIT_THRESHOLD, data_misfit, simulate_valid
 

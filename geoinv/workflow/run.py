@@ -31,7 +31,7 @@ import pandas as pd
 from ..prior.dataset import make_dataset
 from ..inversion.ensemble import EnsembleInversion, mean_and_std
 from ..evaluation.metrics import data_misfit, evaluate, misfit_metrics, parameter_metrics, simulate_valid
-from ..inversion.refine import compare_methods
+from ..evaluation.compare import compare_methods
 from ..inversion.network_inversion import NetworkInversion
 from ..inversion.ood import OODDetector, roc_auc
 from ..inversion.profile import invert_profile, profile_models, simulate_profile

@@ -7,8 +7,9 @@ from conftest import train_small_inversion
 
 from geoinv import ModelSpace, Parameter, make_dataset
 from geoinv.forward import VES
-from geoinv.inversion.refine import (METHODS, compare_methods, fitted_outside_box, generic_start,
-                           plot_misfit_by_method, refine)
+from geoinv.evaluation.compare import compare_methods
+from geoinv.inversion.refine import METHODS, fitted_outside_box, generic_start, refine
+from geoinv.viz.plotting import plot_misfit_by_method
 from geoinv.inversion.least_squares import levenberg_marquardt
 
 
