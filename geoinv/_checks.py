@@ -189,7 +189,7 @@ def check_choice(value, name, choices):
     >>> check_choice("rprop", "trainer", ("gd", "adam"))
     Traceback (most recent call last):
     ...
-    ValueError: unknown trainer 'rprop'; choose one of gd, adam
+    ValueError: trainer must be one of gd, adam; got 'rprop'
     """
     choices = tuple(choices)
     try:
@@ -197,7 +197,7 @@ def check_choice(value, name, choices):
     except TypeError:        # unhashable or incomparable
         ok = False
     if not ok:
-        raise ValueError(f"unknown {name} {value!r}; choose one of {', '.join(map(str, choices))}")
+        raise ValueError(f"{name} must be one of {', '.join(map(str, choices))}; got {value!r}")
     return value
 
 
