@@ -24,15 +24,15 @@ Format (all sections but ``[forward]`` and ``[prior]`` are optional)::
     h = { low = 1.0, high = 50.0, scale = "log" }
 
     [ood]
-    shell = 0.5                      # relative width of the OOD shell, each side
-    detect = true                    # fit the per-sounding OOD detector (geoinv.ood)
+    shell = 0.5                      # OOD shell: box widths beyond the prior box, each side
+    detect = true                    # fit the per-sounding OOD detector (geoinv.inversion.ood)
     components = ["distance", "misfit", "refined"]
     alpha = 0.05                     # share of ID validation soundings flagged
     k = 5                            # neighbours of the distance component
 
-    [refine]                         # damped least squares (geoinv.lsq)
+    [refine]                         # damped least squares (geoinv.inversion.least_squares)
     compare = true                   # network vs LM vs network -> LM on the test sets
-    widen = 0.5                      # search box: prior box widened by 0.5 box widths
+    widen = 0.5                      # search box: box widths beyond the prior box, each side
     n_restarts = 10
     max_iter = 50
 
@@ -57,7 +57,7 @@ Format (all sections but ``[forward]`` and ``[prior]`` are optional)::
     dtype = "float64"                # or "float32" (faster, single precision)
 
     [training]
-    trainer = "gd"                   # geoinv.training.TRAINERS: gd, gdx, adam, lm, lbfgs;
+    trainer = "gd"                   # geoinv.nn.training.TRAINERS: gd, gdx, adam, lm, lbfgs;
     mode = "minibatch"               # the other keys are the trainer's options
     learning_rate = 0.3
     momentum = 0.9
@@ -82,53 +82,30 @@ Format (all sections but ``[forward]`` and ``[prior]`` are optional)::
 from __future__ import annotations
 
 import inspect
-import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..nn.activations import ACTIVATIONS
 from ..forward import FORWARD_MODELS, make_forward
-from ..prior.model_space import SAMPLING_METHODS, ModelSpace, Parameter
+from ..prior.model_space import ModelSpace, Parameter
 from ..prior.noise import GaussianNoise
-from ..nn.training import TRAINERS, make_trainer
+from .sections import (NetworkSection, OODSection, RefineSection, ReportSection, SamplesSection,
+                       ScenarioError, TrainingSection, checked)
+from .._checks import check_choice, check_float, check_int
 
 __all__ = ["Scenario", "ScenarioError", "load_scenario", "parse_scenario", "dump_toml"]
 
-
-class ScenarioError(ValueError):
-    """A scenario file is missing, malformed or inconsistent (one-line message)."""
-
-
-# -- small typed getters, each naming the field in its error -----------------
-def _where(section, key):
-    return f"[{section}] {key}" if section else key
+_number = checked(check_float)
+_positive = checked(check_float, 0.0, low_open=True)
+_count = checked(check_int, 0)
 
 
-def _number(value, where, *, minimum=None, exclusive=False):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ScenarioError(f"{where}: expected a number, got {value!r}")
-    if minimum is not None and (value <= minimum if exclusive else value < minimum):
-        raise ScenarioError(f"{where}: must be {'>' if exclusive else '>='} {minimum}, got {value!r}")
-    return float(value)
-
-
-def _count(value, where, minimum=0):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ScenarioError(f"{where}: expected a whole number, got {value!r}")
-    if value < minimum:
-        raise ScenarioError(f"{where}: must be >= {minimum}, got {value}")
-    return value
-
-
-def _string(value, where, choices=None):
+def _string(value, name, choices=None):
     if not isinstance(value, str):
-        raise ScenarioError(f"{where}: expected a string, got {value!r}")
-    if choices is not None and value not in choices:
-        raise ScenarioError(f"{where}: unknown value {value!r}; choose one of {', '.join(choices)}")
-    return value
+        raise ScenarioError(f"{name} must be a string; got {value!r}")
+    return value if choices is None else checked(check_choice, choices)(value, name)
 
 
 def _table(doc, section, allowed=None):
@@ -144,40 +121,32 @@ def _table(doc, section, allowed=None):
     return value
 
 
-def _grid(value, where):
+def _grid(value, name):
     """A list of positive numbers, or {start, stop, num[, spacing]}."""
     if isinstance(value, dict):
         allowed = ("start", "stop", "num", "spacing")
         unknown = sorted(set(value) - set(allowed))
         if unknown:
-            raise ScenarioError(f"{where}: unknown key {unknown[0]!r} (expected {', '.join(allowed)})")
+            raise ScenarioError(f"{name}: unknown key {unknown[0]!r} (expected {', '.join(allowed)})")
         for key in ("start", "stop", "num"):
             if key not in value:
-                raise ScenarioError(f"{where}: missing key {key!r}")
-        spacing = _string(value.get("spacing", "log"), f"{where}.spacing", ("log", "linear"))
-        bound = dict(minimum=0, exclusive=True) if spacing == "log" else {}
-        start = _number(value["start"], f"{where}.start", **bound)
-        stop = _number(value["stop"], f"{where}.stop", **bound)
-        num = _count(value["num"], f"{where}.num", minimum=1)
+                raise ScenarioError(f"{name}: missing key {key!r}")
+        spacing = _string(value.get("spacing", "log"), f"{name}.spacing", ("log", "linear"))
+        bound = _positive if spacing == "log" else _number
+        start = bound(value["start"], f"{name}.start")
+        stop = bound(value["stop"], f"{name}.stop")
+        num = checked(check_int, 1)(value["num"], f"{name}.num")
         if not stop > start:
-            raise ScenarioError(f"{where}: stop ({stop}) must be > start ({start})")
+            raise ScenarioError(f"{name}: stop ({stop}) must be > start ({start})")
         return (np.geomspace if spacing == "log" else np.linspace)(start, stop, num)
     if isinstance(value, list):
-        return np.array([_number(v, f"{where}[{i}]") for i, v in enumerate(value)])
-    raise ScenarioError(f"{where}: expected a list of numbers or a {{start, stop, num}} table")
+        return np.array([_number(v, f"{name}[{i}]") for i, v in enumerate(value)])
+    raise ScenarioError(f"{name}: expected a list of numbers or a {{start, stop, num}} table")
 
 
-# -- the sections ------------------------------------------------------------
-SAMPLES_DEFAULTS = {"train": 8000, "validation": 1000, "test_id": 1000, "test_ood": 1000,
-                    "method": "uniform"}
-NETWORK_DEFAULTS = {"hidden": 40, "hidden_activation": "logsig", "output_activation": "logsig",
-                    "ensemble": 1, "dtype": "float64"}
-NETWORK_DTYPES = ("float64", "float32")
-TRAINING_DEFAULTS = {"trainer": "gd", "resample_noise": False}
-REPORT_DEFAULTS = {"n_examples": 4}
-
-
+# -- the sections that depend on the forward model ----------------------------
 def _forward(doc):
+    """[forward]: the forward model and its survey; returns (forward, resolved table)."""
     table = dict(_table(doc, "forward"))
     if "kind" not in table:
         raise ScenarioError(f"[forward] kind: missing (choose one of {', '.join(sorted(FORWARD_MODELS))})")
@@ -204,6 +173,7 @@ def _forward(doc):
 
 
 def _prior(doc, forward):
+    """[prior]: the training box, per parameter or per group (rho -> rho_1, rho_2, ...)."""
     table = _table(doc, "prior")
     names = forward.parameter_names
     groups = {}
@@ -221,78 +191,161 @@ def _prior(doc, forward):
         if key not in table:
             raise ScenarioError(f"[prior] {name}: missing (give {name} = {{ low = ..., high = ... }})")
         entry = table[key]
-        where = f"[prior] {key}"
+        at = f"[prior] {key}"
         if not isinstance(entry, dict):
-            raise ScenarioError(f"{where}: expected a table {{ low = ..., high = ..., scale = ... }}")
+            raise ScenarioError(f"{at}: expected a table {{ low = ..., high = ..., scale = ... }}")
         extra = sorted(set(entry) - {"low", "high", "scale"})
         if extra:
-            raise ScenarioError(f"{where}: unknown key {extra[0]!r} (expected low, high, scale)")
+            raise ScenarioError(f"{at}: unknown key {extra[0]!r} (expected low, high, scale)")
         for bound in ("low", "high"):
             if bound not in entry:
-                raise ScenarioError(f"{where}: missing {bound!r}")
-        low = _number(entry["low"], f"{where}.low")
-        high = _number(entry["high"], f"{where}.high")
-        scale = _string(entry.get("scale", "log"), f"{where}.scale", ("log", "linear"))
+                raise ScenarioError(f"{at}: missing {bound!r}")
+        low = _number(entry["low"], f"{at}.low")
+        high = _number(entry["high"], f"{at}.high")
+        scale = _string(entry.get("scale", "log"), f"{at}.scale", ("log", "linear"))
         if not low < high:
-            raise ScenarioError(f"{where}: low ({low:g}) must be < high ({high:g})")
+            raise ScenarioError(f"{at}: low ({low:g}) must be < high ({high:g})")
         if scale == "log" and low <= 0:
-            raise ScenarioError(f"{where}: a log-scale parameter needs low > 0, got {low:g}")
+            raise ScenarioError(f"{at}: a log-scale parameter needs low > 0, got {low:g}")
         if forward.positive[names.index(name)] and low <= 0:
-            raise ScenarioError(f"{where}: {name} must be > 0, so low must be > 0, got {low:g}")
+            raise ScenarioError(f"{at}: {name} must be > 0, so low must be > 0, got {low:g}")
         parameters.append(Parameter(name, unit, low, high, scale == "log"))
         resolved[key] = {"low": low, "high": high, "scale": scale}
     lower_limit = np.where(forward.positive, 0.0, -np.inf)
     return ModelSpace(parameters, lower_limit=lower_limit), resolved
 
 
-def _with_defaults(doc, section, defaults, extra_ok=False):
-    table = _table(doc, section, None if extra_ok else list(defaults))
-    return {**defaults, **table}
+def _noise(doc, forward):
+    """[noise]: relative and absolute levels, optionally per data group.
+
+    ``[noise.phase] absolute = 1.0`` overrides the levels of the data group
+    ``phase`` (see ``ForwardModel.data_groups``).
+    """
+    groups = forward.data_groups
+    table = _table(doc, "noise", ["relative", "absolute", *groups])
+    levels = {"relative": 0.02, "absolute": 0.0}
+    nonnegative = checked(check_float, 0.0)
+    resolved = {}
+    for key in ("relative", "absolute"):
+        resolved[key] = nonnegative(table.get(key, levels[key]), f"[noise] {key}")
+    arrays = {key: np.full(forward.n_data, resolved[key]) for key in ("relative", "absolute")}
+    for group, cols in groups.items():
+        if group not in table:
+            continue
+        sub = table[group]
+        if not isinstance(sub, dict):
+            raise ScenarioError(f"[noise] {group}: expected a table {{ relative = ..., absolute = ... }}")
+        extra = sorted(set(sub) - {"relative", "absolute"})
+        if extra:
+            raise ScenarioError(f"[noise.{group}]: unknown key {extra[0]!r} (expected relative, absolute)")
+        resolved[group] = {}
+        for key in ("relative", "absolute"):
+            if key in sub:
+                resolved[group][key] = nonnegative(sub[key], f"[noise.{group}] {key}")
+                arrays[key][cols] = resolved[group][key]
+    return resolved, GaussianNoise(arrays["relative"], arrays["absolute"])
+
+
+PROFILE_DEFAULTS = {"n_positions": 200, "length": 2000.0, "shape": "linear"}
+
+
+def _profile(doc, forward, space):
+    """[profile]: a synthetic line of soundings over a laterally varying earth."""
+    from ..inversion.profile import PROFILE_SHAPES, profile_models
+
+    if not hasattr(forward, "n_layers"):
+        raise ScenarioError(f"[profile]: needs a layered forward model, not kind {forward.kind!r}")
+    table = _table(doc, "profile", [*PROFILE_DEFAULTS, "model"])
+    resolved = {
+        "n_positions": checked(check_int, 2)(table.get("n_positions",
+                                                       PROFILE_DEFAULTS["n_positions"]),
+                                             "[profile] n_positions"),
+        "length": _positive(table.get("length", PROFILE_DEFAULTS["length"]), "[profile] length"),
+        "shape": _string(table.get("shape", PROFILE_DEFAULTS["shape"]), "[profile] shape",
+                         PROFILE_SHAPES),
+    }
+    model = table.get("model")
+    if not isinstance(model, dict):
+        raise ScenarioError("[profile.model]: missing (one entry per parameter or group, "
+                            "a number or { start = ..., end = ... })")
+    try:
+        profile_models(space.names, model, 2, 1.0, log=space.log, shape=resolved["shape"])
+    except ValueError as err:
+        raise ScenarioError(f"[profile.model] {err}") from None
+    resolved["model"] = model
+    return resolved
+
+
+# -- the scenario ----------------------------------------------------------------
+TOP_LEVEL = ("name", "description", "seed", "forward", "prior", "ood", "refine", "profile",
+             "noise", "samples", "network", "training", "report")
 
 
 @dataclass
 class Scenario:
-    """A checked scenario.
+    """A checked scenario: its typed sections and the objects they describe.
 
     Attributes
     ----------
-    config : dict
-        The resolved scenario (defaults filled in), as saved by a run.
-    path : Path or None
+    name, description : str
+    seed : int
+        One seed drives every random draw of a run.
     forward : geoinv.forward.ForwardModel
+        Built from ``[forward]``.
     space : geoinv.ModelSpace
-    noise : geoinv.noise.GaussianNoise
+        The prior box, from ``[prior]``.
+    noise : geoinv.GaussianNoise
+        From ``[noise]``.
+    ood : OODSection
+    refine : RefineSection
+    samples : SamplesSection
+    network : NetworkSection
+    training : TrainingSection
+    report : ReportSection
+    profile : dict or None
+        The resolved ``[profile]`` table (None without one).
+    resolved : dict
+        The resolved ``[forward]``, ``[prior]`` and ``[noise]`` tables.
+    path : Path or None
     """
 
-    config: dict
-    path: Path | None
+    name: str
+    description: str
+    seed: int
     forward: object
     space: ModelSpace
     noise: GaussianNoise
+    ood: OODSection
+    refine: RefineSection
+    samples: SamplesSection
+    network: NetworkSection
+    training: TrainingSection
+    report: ReportSection
+    profile: dict | None
+    resolved: dict
+    path: Path | None = None
 
     @property
-    def name(self):
-        return self.config["name"]
-
-    @property
-    def seed(self):
-        return self.config["seed"]
+    def config(self):
+        """The resolved scenario (every default filled in), as a run saves it."""
+        config = {"name": self.name, "description": self.description, "seed": self.seed,
+                  "forward": self.resolved["forward"], "prior": self.resolved["prior"],
+                  "ood": self.ood.to_dict(), "refine": self.refine.to_dict()}
+        if self.profile is not None:
+            config["profile"] = self.profile
+        config.update(noise=self.resolved["noise"], samples=self.samples.to_dict(),
+                      network=self.network.to_dict(), training=self.training.to_dict(),
+                      report=self.report.to_dict())
+        return config
 
     def trainer(self, progress=None):
         """A fresh trainer as the ``[training]`` section describes."""
-        options = dict(self.config["training"])
-        options.pop("resample_noise", None)
-        return make_trainer(options.pop("trainer"), progress=progress, **options)
+        return self.training.make_trainer(progress=progress)
 
     @property
     def injected_noise(self):
         """The noise model to redraw every epoch (``resample_noise``), else None."""
-        return self.noise if self.config["training"].get("resample_noise") else None
-
-
-TOP_LEVEL = ("name", "description", "seed", "forward", "prior", "ood", "refine", "profile",
-             "noise", "samples",
-             "network", "training", "report")
+        return self.noise if self.training.resample_noise else None
 
 
 def parse_scenario(doc, name="scenario", path=None):
@@ -316,159 +369,20 @@ def parse_scenario(doc, name="scenario", path=None):
     unknown = sorted(set(doc) - set(TOP_LEVEL))
     if unknown:
         raise ScenarioError(f"unknown key {unknown[0]!r} (expected one of {', '.join(TOP_LEVEL)})")
-    config = {
-        "name": _string(doc.get("name", name), "name"),
-        "description": _string(doc.get("description", ""), "description"),
-        "seed": _count(doc.get("seed", 0), "seed"),
-    }
-    forward, config["forward"] = _forward(doc)
-    space, config["prior"] = _prior(doc, forward)
-
-    config["ood"] = _ood(doc)
-    config["refine"] = _refine(doc)
-    if "profile" in doc:
-        config["profile"] = _profile(doc, forward, space)
-
-    config["noise"], noise = _noise(doc, forward)
-
-    samples = _with_defaults(doc, "samples", SAMPLES_DEFAULTS)
-    config["samples"] = {k: _count(samples[k], f"[samples] {k}", minimum=1)
-                         for k in ("train", "validation", "test_id", "test_ood")}
-    config["samples"]["method"] = _string(samples["method"], "[samples] method", SAMPLING_METHODS)
-
-    network = _with_defaults(doc, "network", NETWORK_DEFAULTS)
-    config["network"] = {
-        "hidden": _count(network["hidden"], "[network] hidden", minimum=1),
-        "hidden_activation": _string(network["hidden_activation"], "[network] hidden_activation",
-                                     ("logsig", "tansig")),
-        "output_activation": _string(network["output_activation"], "[network] output_activation",
-                                     sorted(ACTIVATIONS)),
-        "ensemble": _count(network["ensemble"], "[network] ensemble", minimum=1),
-        "dtype": _string(network["dtype"], "[network] dtype", NETWORK_DTYPES),
-    }
-
-    training = _with_defaults(doc, "training", TRAINING_DEFAULTS, extra_ok=True)
-    config["training"] = _training(training)
-
-    report = _with_defaults(doc, "report", REPORT_DEFAULTS)
-    config["report"] = {"n_examples": _count(report["n_examples"], "[report] n_examples")}
-
-    return Scenario(config, path, forward, space, noise)
-
-
-def _noise(doc, forward):
-    """[noise]: relative and absolute levels, optionally per data group.
-
-    ``[noise.phase] absolute = 1.0`` overrides the levels of the data group
-    ``phase`` (see ``ForwardModel.data_groups``).
-    """
-    groups = forward.data_groups
-    table = _table(doc, "noise", ["relative", "absolute", *groups])
-    levels = {"relative": 0.02, "absolute": 0.0}
-    resolved = {}
-    for key in ("relative", "absolute"):
-        resolved[key] = _number(table.get(key, levels[key]), f"[noise] {key}", minimum=0)
-    arrays = {key: np.full(forward.n_data, resolved[key]) for key in ("relative", "absolute")}
-    for group, cols in groups.items():
-        if group not in table:
-            continue
-        sub = table[group]
-        if not isinstance(sub, dict):
-            raise ScenarioError(f"[noise] {group}: expected a table {{ relative = ..., absolute = ... }}")
-        extra = sorted(set(sub) - {"relative", "absolute"})
-        if extra:
-            raise ScenarioError(f"[noise.{group}]: unknown key {extra[0]!r} (expected relative, absolute)")
-        resolved[group] = {}
-        for key in ("relative", "absolute"):
-            if key in sub:
-                resolved[group][key] = _number(sub[key], f"[noise.{group}] {key}", minimum=0)
-                arrays[key][cols] = resolved[group][key]
-    return resolved, GaussianNoise(arrays["relative"], arrays["absolute"])
-
-
-OOD_DEFAULTS = {"shell": 0.5, "detect": True, "alpha": 0.05, "k": 5,
-                "components": ["distance", "misfit", "refined"]}
-REFINE_DEFAULTS = {"compare": True, "widen": 0.5, "n_restarts": 10, "max_iter": 50}
-
-
-def _ood(doc):
-    """[ood]: the OOD test shell and the per-sounding detector."""
-    from ..inversion.ood import COMPONENTS
-
-    table = _with_defaults(doc, "ood", OOD_DEFAULTS)
-    components = table["components"]
-    if (not isinstance(components, list) or not components
-            or any(c not in COMPONENTS for c in components) or len(set(components)) != len(components)):
-        raise ScenarioError(f"[ood] components: expected a list of distinct names from "
-                            f"{', '.join(COMPONENTS)}, got {components!r}")
-    if not isinstance(table["detect"], bool):
-        raise ScenarioError(f"[ood] detect: expected true or false, got {table['detect']!r}")
-    alpha = _number(table["alpha"], "[ood] alpha", minimum=0, exclusive=True)
-    if not alpha < 1:
-        raise ScenarioError(f"[ood] alpha: must be < 1, got {alpha!r}")
-    return {"shell": _number(table["shell"], "[ood] shell", minimum=0, exclusive=True),
-            "detect": table["detect"], "alpha": alpha,
-            "k": _count(table["k"], "[ood] k", minimum=1), "components": list(components)}
-
-
-def _refine(doc):
-    """[refine]: damped least squares from the network's answer (and from a generic start)."""
-    table = _with_defaults(doc, "refine", REFINE_DEFAULTS)
-    if not isinstance(table["compare"], bool):
-        raise ScenarioError(f"[refine] compare: expected true or false, got {table['compare']!r}")
-    return {"compare": table["compare"],
-            "widen": _number(table["widen"], "[refine] widen", minimum=0),
-            "n_restarts": _count(table["n_restarts"], "[refine] n_restarts"),
-            "max_iter": _count(table["max_iter"], "[refine] max_iter", minimum=1)}
-
-
-PROFILE_DEFAULTS = {"n_positions": 200, "length": 2000.0, "shape": "linear"}
-
-
-def _profile(doc, forward, space):
-    """[profile]: a synthetic line of soundings over a laterally varying earth."""
-    from ..inversion.profile import PROFILE_SHAPES, profile_models
-
-    if not hasattr(forward, "n_layers"):
-        raise ScenarioError(f"[profile]: needs a layered forward model, not kind {forward.kind!r}")
-    table = _table(doc, "profile", [*PROFILE_DEFAULTS, "model"])
-    resolved = {
-        "n_positions": _count(table.get("n_positions", PROFILE_DEFAULTS["n_positions"]),
-                              "[profile] n_positions", minimum=2),
-        "length": _number(table.get("length", PROFILE_DEFAULTS["length"]), "[profile] length",
-                          minimum=0, exclusive=True),
-        "shape": _string(table.get("shape", PROFILE_DEFAULTS["shape"]), "[profile] shape",
-                         PROFILE_SHAPES),
-    }
-    model = table.get("model")
-    if not isinstance(model, dict):
-        raise ScenarioError("[profile.model]: missing (one entry per parameter or group, "
-                            "a number or { start = ..., end = ... })")
-    try:
-        profile_models(space.names, model, 2, 1.0, log=space.log, shape=resolved["shape"])
-    except ValueError as err:
-        raise ScenarioError(f"[profile.model] {err}") from None
-    resolved["model"] = model
-    return resolved
-
-
-def _training(table):
-    trainer = _string(table["trainer"], "[training] trainer", sorted(TRAINERS))
-    resample_noise = table["resample_noise"]
-    if not isinstance(resample_noise, bool):
-        raise ScenarioError(f"[training] resample_noise: expected true or false, "
-                            f"got {resample_noise!r}")
-    options = {k: v for k, v in table.items() if k not in ("trainer", "resample_noise")}
-    if "progress" in options:
-        raise ScenarioError("[training] progress: set on the command line (--quiet), not in a scenario")
-    try:
-        checked = make_trainer(trainer, **options)  # checks option names, types and ranges
-    except (TypeError, ValueError) as err:
-        raise ScenarioError(f"[training] {err}") from None
-    if resample_noise and not checked.supports_resample:
-        raise ScenarioError(f"[training] resample_noise: trainer {trainer!r} cannot train on "
-                            "inputs redrawn every epoch; use gd, gdx, adam or lm")
-    return {"trainer": trainer, **options, "resample_noise": resample_noise}
+    top = {"name": _string(doc.get("name", name), "name"),
+           "description": _string(doc.get("description", ""), "description"),
+           "seed": _count(doc.get("seed", 0), "seed")}
+    forward, resolved_forward = _forward(doc)
+    space, resolved_prior = _prior(doc, forward)
+    ood, refine = OODSection.parse(doc), RefineSection.parse(doc)
+    profile = _profile(doc, forward, space) if "profile" in doc else None
+    resolved_noise, noise = _noise(doc, forward)
+    return Scenario(
+        **top, forward=forward, space=space, noise=noise, ood=ood, refine=refine,
+        samples=SamplesSection.parse(doc), network=NetworkSection.parse(doc),
+        training=TrainingSection.parse(doc), report=ReportSection.parse(doc), profile=profile,
+        resolved={"forward": resolved_forward, "prior": resolved_prior, "noise": resolved_noise},
+        path=path)
 
 
 def load_scenario(path):

@@ -109,11 +109,11 @@ def test_check_prints_the_resolved_scenario(tiny, capsys):
 
 @pytest.mark.parametrize("old, new, message", [
     ("seed = 5", "seed = 5\nfoo = 1", "unknown key 'foo'"),
-    ("hidden = 8", 'hidden = "eight"', "[network] hidden: expected a whole number"),
+    ("hidden = 8", 'hidden = "eight"', "[network] hidden must be an integer >= 1; got 'eight'"),
     ("rho = { low = 10.0, high = 1000.0 }", "rho = { low = 10.0, high = 10.0 }",
      "[prior] rho: low (10) must be < high (10)"),
-    ("train = 300", "train = -3", "[samples] train: must be >= 1"),
-    ('kind = "ves"', 'kind = "magic"', "[forward] kind: unknown value 'magic'"),
+    ("train = 300", "train = -3", "[samples] train must be an integer >= 1; got -3"),
+    ('kind = "ves"', 'kind = "magic"', "[forward] kind must be one of"),
     ("max_epochs = 15", "max_epochs = 0", "max_epochs"),
 ])
 def test_bad_scenarios_exit_2_with_one_line(tiny, tmp_path, capsys, old, new, message):

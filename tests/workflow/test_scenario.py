@@ -37,6 +37,34 @@ def test_defaults_groups_and_grid():
     np.testing.assert_array_equal(s.noise.relative, np.full(12, 0.02))
 
 
+def test_typed_sections_hold_the_checked_values():
+    s = parse(BASE + '[samples]\ntrain = 300\n[refine]\nn_restarts = 2\n[training]\n'
+                     'trainer = "adam"\nbatch_size = 16\n')
+    assert (s.samples.train, s.samples.validation, s.samples.method) == (300, 1000, "uniform")
+    assert (s.network.hidden, s.network.ensemble, s.network.dtype) == (40, 1, "float64")
+    assert (s.ood.shell, s.ood.detect, s.ood.k) == (0.5, True, 5)
+    assert s.refine.lm_options == {"widen": 0.5, "n_restarts": 2, "max_iter": 50}
+    assert (s.training.trainer, s.training.options) == ("adam", {"batch_size": 16})
+    assert s.trainer().batch_size == 16 and s.report.n_examples == 4
+    assert s.profile is None and s.injected_noise is None
+    # the typed sections and the resolved dict say the same
+    assert s.config["samples"] == {"train": 300, "validation": 1000, "test_id": 1000,
+                                   "test_ood": 1000, "method": "uniform"}
+
+
+@pytest.mark.parametrize("edit, message", [
+    ("[samples]\ntrain = true", r"\[samples\] train must be an integer >= 1; got True"),
+    ("[network]\nhidden = false", r"\[network\] hidden must be an integer >= 1; got False"),
+    ("[ood]\nalpha = true", r"\[ood\] alpha must be a number in \(0.0, 1.0\); got True"),
+    ("[refine]\nwiden = inf", r"\[refine\] widen must be a number >= 0.0; got inf"),
+    ("[ood]\ncomponents = []", r"\[ood\] components must be a list of distinct names"),
+    ('[ood]\ncomponents = ["misfit", "misfit"]', r"\[ood\] components must be a list"),
+])
+def test_booleans_and_infinities_are_not_numbers(edit, message):
+    with pytest.raises(ScenarioError, match=message):
+        parse(BASE + "\n" + edit)
+
+
 def test_resolved_scenario_round_trips_through_toml():
     s = parse(BASE)
     again = parse(dump_toml(s.config))
@@ -55,22 +83,22 @@ def test_every_shipped_scenario_loads():
 
 @pytest.mark.parametrize("edit, message", [
     ("seed = 3\ncolour = 1", "unknown key 'colour'"),
-    ('[samples]\ntrain = "many"', r"\[samples\] train: expected a whole number, got 'many'"),
-    ("[samples]\ntest_ood = -5", r"\[samples\] test_ood: must be >= 1, got -5"),
+    ('[samples]\ntrain = "many"', r"\[samples\] train must be an integer >= 1; got 'many'"),
+    ("[samples]\ntest_ood = -5", r"\[samples\] test_ood must be an integer >= 1; got -5"),
     ("[samples]\nbatch = 5", r"\[samples\]: unknown key 'batch'"),
-    ("[noise]\nrelative = -0.1", r"\[noise\] relative: must be >= 0"),
-    ("[ood]\nshell = 0", r"\[ood\] shell: must be > 0"),
-    ("[network]\nhidden = 2.5", r"\[network\] hidden: expected a whole number"),
-    ('[network]\nhidden_activation = "relu"', r"hidden_activation: unknown value 'relu'"),
-    ('[training]\ntrainer = "sgd9"', r"\[training\] trainer: unknown value 'sgd9'"),
+    ("[noise]\nrelative = -0.1", r"\[noise\] relative must be a number >= 0.0; got -0.1"),
+    ("[ood]\nshell = 0", r"\[ood\] shell must be a number > 0.0; got 0"),
+    ("[network]\nhidden = 2.5", r"\[network\] hidden must be an integer >= 1; got 2.5"),
+    ('[network]\nhidden_activation = "relu"', r"\[network\] hidden_activation must be one of logsig, tansig; got 'relu'"),
+    ('[training]\ntrainer = "sgd9"', r"\[training\] trainer must be one of .*; got 'sgd9'"),
     ("[training]\nlerning_rate = 0.1", r"\[training\].*lerning_rate"),
     ('[training]\ntrainer = "lm"\nmu_dec = 2', r"\[training\] mu_dec must be a number in \(0.0"),
     ('[training]\ntrainer = "adam"\nbeta2 = 1.5', r"\[training\] beta2 must be a number"),
     ('[training]\ntrainer = "lbfgs"\nresample_noise = true',
      r"\[training\] resample_noise: trainer 'lbfgs' cannot train on inputs redrawn"),
-    ("[training]\nresample_noise = 1", r"\[training\] resample_noise: expected true or false"),
-    ("[network]\nensemble = 0", r"\[network\] ensemble: must be >= 1"),
-    ('[network]\ndtype = "float16"', r"\[network\] dtype: unknown value 'float16'"),
+    ("[training]\nresample_noise = 1", r"\[training\] resample_noise must be True or False; got 1"),
+    ("[network]\nensemble = 0", r"\[network\] ensemble must be an integer >= 1; got 0"),
+    ('[network]\ndtype = "float16"', r"\[network\] dtype must be one of float64, float32; got 'float16'"),
 ])
 def test_bad_fields_are_named(edit, message):
     text = BASE.replace("seed = 3", edit) if edit.startswith("seed") else BASE + "\n" + edit
@@ -79,7 +107,7 @@ def test_bad_fields_are_named(edit, message):
 
 
 @pytest.mark.parametrize("old, new, message", [
-    ('kind = "ves"', 'kind = "gpr"', r"\[forward\] kind: unknown value 'gpr'"),
+    ('kind = "ves"', 'kind = "gpr"', r"\[forward\] kind must be one of .*; got 'gpr'"),
     ("n_layers = 3", "n_layers = 3\nspacing = 2", r"\[forward\] unknown key 'spacing' for kind 'ves'"),
     ("rho = { low = 1.0, high = 1000.0 }", "rho = { low = 1000.0, high = 1.0 }",
      r"\[prior\] rho: low \(1000\) must be < high \(1\)"),
@@ -106,7 +134,7 @@ def test_file_errors_name_the_file(tmp_path):
         load_scenario(bad)
     wrong = tmp_path / "wrong.toml"
     wrong.write_text(BASE.replace("seed = 3", "seed = -1"))
-    with pytest.raises(ScenarioError, match="wrong.toml: seed: must be >= 0"):
+    with pytest.raises(ScenarioError, match="wrong.toml: seed must be an integer >= 0; got -1"):
         load_scenario(wrong)
 
 
