@@ -64,26 +64,11 @@ def main(argv=None):
 
 
 def _summary(result):
-    m = result.metrics
-    fit = m[(m["quantity"] == "data") & (m["metric"] == "median_rms_misfit")]
-    err = m[m["metric"] == "median_rel_err"].groupby("split")["value"].median()
-    fit = fit[fit["split"].isin(["test_id", "test_ood"])]
+    """The run's one-screen summary: where it wrote, then each stage's lines."""
     print(f"wrote {result.out}/ (metrics.csv, history.csv, network.npz, report.md, figures/)")
-    for _, row in fit.iterrows():
-        print(f"  {row['split']:9s} median relative parameter error {err[row['split']]:.3f}, "
-              f"median RMS data misfit {row['value']:.2f}")
-    if result.ood:
-        m_ood = m[m["quantity"] == "ood"].set_index(["split", "metric"])["value"]
-        print(f"  OOD detector flags {m_ood['test_id', 'fraction_flagged']:.1%} of test_id and "
-              f"{m_ood['test_ood', 'fraction_flagged']:.1%} of test_ood soundings "
-              f"(ROC AUC {m_ood['test_ood', 'roc_auc_vs_test_id']:.3f})")
-    if result.comparisons:
-        value = m.set_index(["split", "quantity", "metric"])["value"]
-        for split in result.comparisons:
-            print(f"  network -> LM fits {value[split, 'data', 'fraction_rms_le_1.2@network_lm']:.1%}"
-                  f" of {split} to RMS <= 1.2 (network alone "
-                  f"{value[split, 'data', 'fraction_rms_le_1.2@network']:.1%})")
-    print(f"  {sum(result.seconds.get(k, 0) for k in result.seconds if k != 'total_compute'):.1f} s")
+    for line in result.summary:
+        print(line)
+    print(f"  {sum(v for k, v in result.seconds.items() if k != 'total_compute'):.1f} s")
 
 
 if __name__ == "__main__":  # pragma: no cover

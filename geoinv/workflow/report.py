@@ -1,8 +1,9 @@
 """What a run shows a person: figures/*.png and a short report.md.
 
-Figures are drawn on ``matplotlib.figure.Figure`` objects made here (no
-pyplot state, no display needed) with the functions of
-:mod:`geoinv.plotting`.
+The stages of a run (:mod:`geoinv.workflow.stages`) each contribute a section
+of the report and the figures they call for; this module holds the text of
+those sections and draws the figures on ``matplotlib.figure.Figure`` objects
+(no pyplot state, no display needed) with the functions of :mod:`geoinv.viz`.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from matplotlib.figure import Figure
 from ..viz import plotting
 from ..viz.plotting import METHOD_LABELS, plot_misfit_by_method
 from ..viz.sections import plot_profile_sections
-from ..evaluation.metrics import FIT_THRESHOLD, data_misfit, simulate_valid
+from ..evaluation.metrics import FIT_THRESHOLD, simulate_valid
 
-__all__ = ["write_figures", "write_report", "example_indices"]
+__all__ = ["write_figures", "write_report", "header", "example_indices", "training_summary",
+           "network_figures", "network_section", "ood_section", "comparison_figures",
+           "comparison_section", "profile_figures", "profile_section"]
 
 SPLITS = ("test_id", "test_ood")
 SPLIT_TITLES = {"test_id": "in distribution (ID)", "test_ood": "out of distribution (OOD)"}
@@ -36,97 +39,91 @@ def example_indices(rms, n):
     return order[picks]
 
 
-def _save(fig, path):
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+def write_figures(figures, folder):
+    """Draw the figures of a run into ``folder`` (created).
 
-
-def write_figures(result, scenario, folder):
-    """Draw the run's figures into ``folder`` (created).
+    Parameters
+    ----------
+    figures : dict of str to (tuple, callable)
+        File name -> ``((width, height) in inches, draw)``; ``draw(fig)``
+        draws on a blank :class:`matplotlib.figure.Figure` of that size.
+    folder : Path
 
     Returns
     -------
     list of Path
-        The files written.
+        The files written, in the order given.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    space, forward = scenario.space, scenario.forward
     written = []
-
-    fig = Figure(figsize=(6, 4))
-    plotting.plot_history(result.history, ax=fig.add_subplot())
-    written.append(folder / "loss.png")
-    _save(fig, written[-1])
-
-    fig = Figure(figsize=(12, 3.6 * int(np.ceil(space.n_params / 3))))
-    plotting.plot_predicted_vs_true(
-        {s: result.datasets[s].models for s in SPLITS}, {s: result.predictions[s] for s in SPLITS},
-        space.names, space.units, space.log, bounds=(space.low, space.high), fig=fig,
-        std={s: result.std[s] for s in SPLITS} if result.std else None)
-    written.append(folder / "predicted_vs_true.png")
-    _save(fig, written[-1])
-
-    fig = Figure(figsize=(7, 4))
-    plotting.plot_metric_summary(result.metrics, metric="median_rel_err", ax=fig.add_subplot())
-    written.append(folder / "metrics_summary.png")
-    _save(fig, written[-1])
-
-    misfits = {}
-    for split in SPLITS:
-        ds = result.datasets[split]
-        misfits[split], _ = data_misfit(ds.data, simulate_valid(forward, result.predictions[split]),
-                                        ds.sigma)
-    fig = Figure(figsize=(6, 4))
-    plotting.plot_misfit_histogram(misfits, ax=fig.add_subplot(), target=FIT_THRESHOLD)
-    written.append(folder / "misfit.png")
-    _save(fig, written[-1])
-
-    n_examples = scenario.config["report"]["n_examples"]
-    for split in SPLITS if n_examples > 0 else ():
-        ds = result.datasets[split]
-        idx = example_indices(misfits[split], n_examples)
-        pred = result.predictions[split][idx]
-        fig = Figure(figsize=(10, 3.2 * len(idx)))
-        plotting.plot_examples(
-            forward, ds.models[idx], pred, ds.data[idx], simulate_valid(forward, pred),
-            sigma=ds.sigma[idx],
-            titles=[f"{SPLIT_TITLES[split]} #{i}: RMS misfit {misfits[split][i]:.2f}" for i in idx],
-            fig=fig)
-        if split in result.members and _layered(forward, space):
-            _draw_model_bands(fig, result.members[split][:, idx], forward.n_layers)
-        written.append(folder / f"reconstructions_{split}.png")
-        _save(fig, written[-1])
-
-    if result.comparisons:
-        fig = Figure(figsize=(7, 4.2))
-        plot_misfit_by_method({s: c.misfits for s, c in result.comparisons.items()},
-                              ax=fig.add_subplot())
-        written.append(folder / "misfit_by_method.png")
-        _save(fig, written[-1])
-    if result.profile is not None:
-        profile, _, inverted = result.profile
-        fig = Figure(figsize=(11, 10))
-        plot_profile_sections(profile.x, {"true": profile.models, **inverted.models},
-                              forward.n_layers, misfits=inverted.rms, fig=fig)
-        written.append(folder / "profile_sections.png")
-        _save(fig, written[-1])
+    for name, (size, draw) in figures.items():
+        fig = Figure(figsize=size)
+        draw(fig)
+        fig.savefig(folder / name, dpi=110, bbox_inches="tight")
+        written.append(folder / name)
     return written
 
 
-def _layered(forward, space):
-    """Whether models are [rho_1..rho_N, h_1..h_(N-1)] of an N-layer earth."""
-    n = getattr(forward, "n_layers", None)
-    return isinstance(n, (int, np.integer)) and list(space.names) == (
-        [f"rho_{i}" for i in range(1, n + 1)] + [f"h_{i}" for i in range(1, n)])
+def network_figures(scenario, datasets, predictions, std, members, misfits, metrics):
+    """The network's figures: predicted vs true, error summary, misfits, examples."""
+    space, forward = scenario.space, scenario.forward
+    figures = {}
+
+    def predicted_vs_true(fig):
+        plotting.plot_predicted_vs_true(
+            {s: datasets[s].models for s in SPLITS}, {s: predictions[s] for s in SPLITS},
+            space.names, space.units, space.log, bounds=(space.low, space.high), fig=fig,
+            std={s: std[s] for s in SPLITS} if std else None)
+
+    figures["predicted_vs_true.png"] = ((12, 3.6 * int(np.ceil(space.n_params / 3))),
+                                        predicted_vs_true)
+    figures["metrics_summary.png"] = ((7, 4), lambda fig: plotting.plot_metric_summary(
+        metrics, metric="median_rel_err", ax=fig.add_subplot()))
+    figures["misfit.png"] = ((6, 4), lambda fig: plotting.plot_misfit_histogram(
+        misfits, ax=fig.add_subplot(), target=FIT_THRESHOLD))
+    n_examples = scenario.report.n_examples
+    for split in SPLITS if n_examples > 0 else ():
+        idx = example_indices(misfits[split], n_examples)
+        figures[f"reconstructions_{split}.png"] = (
+            (10, 3.2 * len(idx)),
+            _examples_drawer(forward, datasets[split], predictions[split], idx, misfits[split],
+                             split, members.get(split)))
+    return figures
+
+
+def _examples_drawer(forward, ds, pred, idx, misfit, split, members):
+    def draw(fig):
+        chosen = pred[idx]
+        plotting.plot_examples(
+            forward, ds.models[idx], chosen, ds.data[idx], simulate_valid(forward, chosen),
+            sigma=ds.sigma[idx],
+            titles=[f"{SPLIT_TITLES[split]} #{i}: RMS misfit {misfit[i]:.2f}" for i in idx],
+            fig=fig)
+        if members is not None and _layered(forward):
+            _draw_model_bands(fig, members[:, idx], forward.n_layers)
+    return draw
+
+
+def comparison_figures(comparisons):
+    """Cumulative misfit of network, LM and network -> LM."""
+    return {"misfit_by_method.png": ((7, 4.2), lambda fig: plot_misfit_by_method(
+        {s: c.misfits for s, c in comparisons.items()}, ax=fig.add_subplot()))}
+
+
+def profile_figures(forward, line_models, inverted):
+    """The stitched sections of the synthetic profile."""
+    return {"profile_sections.png": ((11, 10), lambda fig: plot_profile_sections(
+        line_models.x, {"true": line_models.models, **inverted.models}, forward.n_layers,
+        misfits=inverted.rms, fig=fig))}
 
 
 def _draw_model_bands(fig, members, n_layers):
     """Shade the ensemble's band on the model panel of each example row.
 
     ``members``: (K, n_examples, n_params); row i of ``fig`` is a sub-figure
-    drawn by the forward model's ``plot_example``; its layered-model panel is
-    the Axes with a depth axis (as :func:`geoinv.plotting.plot_layered_model`
-    labels it).  Rows without one are left alone.
+    drawn by :func:`geoinv.viz.plot_examples`; its layered-model panel is the
+    Axes with a depth axis.  Rows without one are left alone.
     """
     for i, sub in enumerate(fig.subfigs):
         depth_axes = [ax for ax in sub.axes if ax.get_ylabel() == "Depth (m)"]
@@ -139,6 +136,11 @@ def _draw_model_bands(fig, members, n_layers):
             ax.legend(loc="best", fontsize="small")
 
 
+def _layered(forward):
+    """Whether the forward model's models are layered earths (steps against depth)."""
+    return hasattr(forward, "n_layers")
+
+
 def _markdown_table(frame):
     cols = [str(c) for c in frame.columns]
     lines = ["| " + " | ".join([frame.index.name or ""] + cols) + " |",
@@ -148,39 +150,59 @@ def _markdown_table(frame):
     return "\n".join(lines)
 
 
-def write_report(result, scenario, path):
-    """Write a short human-readable summary of the run (Markdown)."""
+def header(scenario):
+    """The report's first lines: what was run."""
     cfg = scenario.config
-    m = result.metrics
-    hist = result.history
-    lines = [f"# geoinv run: {cfg['name']}", ""]
-    if cfg["description"]:
-        lines += [cfg["description"], ""]
-    lines += [
+    net = scenario.network
+    lines = [f"# geoinv run: {scenario.name}", ""]
+    if scenario.description:
+        lines += [scenario.description, ""]
+    return lines + [
         f"- forward model: `{scenario.forward!r}`",
         f"- prior box: {scenario.space!r}",
-        f"- OOD shell: {cfg['ood']['shell']:g} of the box width on each side (declared scale)",
+        f"- OOD shell: {scenario.ood.shell:g} of the box width on each side (declared scale)",
         f"- noise: {_noise_text(cfg['noise'])}",
         "- samples: " + ", ".join(f"{k} {v}" for k, v in cfg["samples"].items()),
-        f"- network: {scenario.forward.n_data}-{cfg['network']['hidden']}-{scenario.space.n_params}"
-        f" ({cfg['network']['hidden_activation']} hidden, {cfg['network']['output_activation']} output"
-        f", {cfg['network'].get('dtype', 'float64')})"
-        + (f"; ensemble of {cfg['network']['ensemble']} networks from different seeds"
-           if cfg["network"].get("ensemble", 1) > 1 else ""),
+        f"- network: {scenario.forward.n_data}-{net.hidden}-{scenario.space.n_params}"
+        f" ({net.hidden_activation} hidden, {net.output_activation} output, {net.dtype})"
+        + (f"; ensemble of {net.ensemble} networks from different seeds"
+           if net.ensemble > 1 else ""),
         "- training: " + ", ".join(f"{k} {v}" for k, v in cfg["training"].items()),
-        f"- seed: {cfg['seed']}",
+        f"- seed: {scenario.seed}",
         "",
-        "## Training",
-        "",
-        *_training_summary(hist),
-        "",
+    ]
+
+
+def write_report(lines, seconds, path):
+    """Write report.md: the given lines, the wall times and every figure.
+
+    Parameters
+    ----------
+    lines : list of str
+        The header and each stage's section, in order.
+    seconds : dict of str to float
+        Wall time of each stage.
+    path : Path
+        report.md; its figures are those in ``figures/`` beside it.
+    """
+    lines = [*lines, "## Wall time (s)", "",
+             ", ".join(f"{k} {v:.2f}" for k, v in seconds.items()), "", "## Figures", ""]
+    for png in sorted((Path(path).parent / "figures").glob("*.png")):
+        lines.append(f"![{png.stem}](figures/{png.name})")
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def network_section(metrics, names):
+    """Parameter errors, data misfit and (ensembles) uncertainty of the network."""
+    m = metrics
+    return [
         "## Parameters: median relative error",
         "",
-        _markdown_table(_pivot(m, "median_rel_err", scenario.space.names)),
+        _markdown_table(_pivot(m, "median_rel_err", names)),
         "",
         "## Parameters: RMSE of log10 (log parameters) or RMSE (linear)",
         "",
-        _markdown_table(_pivot(m, ("rmse_log10", "rmse"), scenario.space.names)),
+        _markdown_table(_pivot(m, ("rmse_log10", "rmse"), names)),
         "",
         "## Data misfit of the re-simulated predictions",
         "",
@@ -191,20 +213,8 @@ def write_report(result, scenario, path):
         f"RMS misfit is normalised by the noise standard deviation (1 = fits to the noise); "
         f"a sounding counts as fitted when it is <= {FIT_THRESHOLD:g}.",
         "",
-        *_uncertainty_section(m, scenario.space.names),
-        *_ood_section(m, cfg),
-        *_comparison_section(result, scenario.space.names),
-        *_profile_section(result, cfg),
-        "## Wall time (s)",
-        "",
-        ", ".join(f"{k} {v:.2f}" for k, v in result.seconds.items()),
-        "",
-        "## Figures",
-        "",
+        *_uncertainty_section(m, names),
     ]
-    for png in sorted((Path(path).parent / "figures").glob("*.png")):
-        lines.append(f"![{png.stem}](figures/{png.name})")
-    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _noise_text(noise):
@@ -218,11 +228,9 @@ def _noise_text(noise):
     return text
 
 
-def _ood_section(m, cfg):
-    """Per-split flagged fractions, the threshold and the ROC AUC."""
+def ood_section(m, cfg):
+    """Per-split flagged fractions, the threshold and the ROC AUC (``cfg``: OODSection)."""
     ood = m[m["quantity"] == "ood"].set_index(["split", "metric"])["value"]
-    if ood.empty:
-        return []
     rows = [f"| {SPLIT_TITLES[s]} | {ood[s, 'fraction_flagged']:.1%} | "
             f"{ood[s, 'median_score']:.3g} |" for s in SPLITS]
     return [
@@ -234,24 +242,22 @@ def _ood_section(m, cfg):
         "",
         f"ROC AUC separating the OOD from the ID test soundings: "
         f"**{ood['test_ood', 'roc_auc_vs_test_id']:.3f}**. Score: components "
-        f"{', '.join(cfg['ood']['components'])}, each as a tail probability on the ID "
+        f"{', '.join(cfg.components)}, each as a tail probability on the ID "
         f"validation set, combined as -sum log10 p; threshold "
-        f"{ood['validation', 'threshold']:.3g} (flags {cfg['ood']['alpha']:.0%} of ID "
+        f"{ood['validation', 'threshold']:.3g} (flags {cfg.alpha:.0%} of ID "
         "validation soundings).",
         "",
     ]
 
 
-def _comparison_section(result, names):
+def comparison_section(comparisons, metrics, timing, names):
     """Network alone, LM from a generic start and network -> LM, per split."""
-    if not result.comparisons:
-        return []
-    m = result.metrics.set_index(["split", "quantity", "metric"])["value"]
-    timing = result.timing.set_index(["split", "metric"])["value"]
+    m = metrics.set_index(["split", "quantity", "metric"])["value"]
+    timing = timing.set_index(["split", "metric"])["value"]
     head = ("| split | method | fitted (RMS <= 1.2) | median RMS | forward calls per sounding "
             "| ms per sounding | " + " | ".join(names) + " |")
     lines = ["## Network, LM and network -> LM", "", head, "|" + "---|" * (6 + len(names))]
-    for split, comparison in result.comparisons.items():
+    for split, comparison in comparisons.items():
         for method in comparison.results:
             errs = [m.get((split, n, f"median_rel_err@{method}"), np.nan) for n in names]
             lines.append(
@@ -267,12 +273,8 @@ def _comparison_section(result, names):
     return lines
 
 
-def _profile_section(result, cfg):
-    """Fit and errors along the synthetic profile."""
-    if result.profile is None:
-        return []
-    _, _, inverted = result.profile
-    p = cfg["profile"]
+def profile_section(inverted, p):
+    """Fit and errors along the synthetic profile (``p``: the resolved [profile])."""
     lines = ["## Profile", "",
              f"{p['n_positions']} soundings along {p['length']:g} m ({p['shape']} lateral change); "
              "see figures/profile_sections.png and profile.csv.", ""]
@@ -282,7 +284,7 @@ def _profile_section(result, cfg):
     return lines + [""]
 
 
-def _training_summary(hist):
+def training_summary(hist):
     """Lines on the training run (one per member for an ensemble)."""
     groups = hist.groupby("member") if "member" in hist.columns else [(None, hist)]
     lines = []

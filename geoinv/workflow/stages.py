@@ -1,0 +1,270 @@
+"""The stages of a run: each computes one step and returns everything it adds.
+
+A stage is a function ``stage(context) -> StageResult``.  It reads what the
+earlier stages produced from ``context`` (the scenario, the random streams,
+and the products of earlier stages: ``datasets``, ``inversion``, ...) and
+returns, without changing anything it was given:
+
+- ``products``: named results for the later stages and for the caller;
+- ``metrics``: its rows of ``metrics.csv`` (``split, quantity, metric, value``);
+- ``columns``: per test split, its columns of ``predictions.csv``;
+- ``files``: extra tables written as CSV (e.g. ``profile.csv``);
+- ``figures``: file name -> a function drawing the figure on a blank
+  ``matplotlib.figure.Figure`` (drawn only when the run is written);
+- ``report``: its section of ``report.md`` (Markdown lines);
+- ``summary``: its lines of the command-line summary.
+
+:data:`STAGES` lists them in order; a stage that does not apply to a
+scenario (no ``[profile]``, ``[ood] detect = false``...) says so through
+its ``applies`` predicate.  Adding a stage to a run is writing one function
+and one entry of :data:`STAGES`.
+
+The random streams are spawned from the scenario seed (``STREAMS``; new ones
+are only ever appended), so the draws of one stage do not depend on which
+other stages run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from ..evaluation.compare import compare_methods
+from ..evaluation.metrics import (FIT_THRESHOLD, data_misfit, evaluate, misfit_metrics,
+                                  parameter_metrics, simulate_valid)
+from ..inversion.ensemble import EnsembleInversion, mean_and_std
+from ..inversion.network_inversion import NetworkInversion
+from ..inversion.ood import OODDetector, roc_auc
+from ..inversion.profile import invert_profile, profile_models, simulate_profile
+from ..prior.dataset import make_dataset
+from . import report
+
+__all__ = ["StageResult", "Stage", "STAGES", "STREAMS", "SPLITS", "random_streams"]
+
+STREAMS = ("train", "validation", "test_id", "test_ood", "weights", "shuffle", "refine",
+           "profile", "profile_refine")
+"""Independent random streams of a run; new ones are only ever appended, so
+that the draws of the existing ones stay the same."""
+
+SPLITS = ("test_id", "test_ood")
+"""The test sets every evaluation reports separately: in and out of distribution."""
+
+
+def random_streams(seed):
+    """One numpy Generator per name of :data:`STREAMS`, spawned from ``seed``."""
+    seeds = np.random.SeedSequence(seed).spawn(len(STREAMS))
+    return dict(zip(STREAMS, (np.random.default_rng(s) for s in seeds)))
+
+
+@dataclass
+class StageResult:
+    """What one stage adds to a run (see the module docstring)."""
+
+    products: dict = field(default_factory=dict)
+    metrics: list = field(default_factory=list)
+    columns: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)
+    figures: dict = field(default_factory=dict)
+    report: list = field(default_factory=list)
+    summary: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A named step of a run: ``run(context) -> StageResult`` when ``applies(scenario)``."""
+
+    name: str
+    run: Callable
+    applies: Callable = lambda scenario: True
+
+
+def _frame(rows):
+    return pd.DataFrame(rows, columns=["split", "quantity", "metric", "value"])
+
+
+# -- simulate --------------------------------------------------------------------
+def simulate(context):
+    """Draw and simulate the training, validation and ID / OOD test sets."""
+    scenario, streams = context["scenario"], context["streams"]
+    samples = scenario.samples
+    datasets = {}
+    for split in ("train", "validation", "test_id"):
+        datasets[split] = make_dataset(scenario.forward, scenario.space, getattr(samples, split),
+                                       scenario.noise, streams[split], method=samples.method)
+    datasets["test_ood"] = make_dataset(scenario.forward, scenario.space, samples.test_ood,
+                                        scenario.noise, streams["test_ood"],
+                                        ood_shell=scenario.ood.shell)
+    return StageResult(products={"datasets": datasets})
+
+
+# -- train -----------------------------------------------------------------------
+def train(context):
+    """Build the network(s) with scalers from the prior box and train them."""
+    scenario, streams, datasets = context["scenario"], context["streams"], context["datasets"]
+    net = scenario.network
+    options = dict(hidden=net.hidden_activation, output=net.output_activation,
+                   rng=streams["weights"], train_data=datasets["train"].data,
+                   scenario=scenario.config, dtype=net.dtype)
+    if net.ensemble == 1:
+        inversion = NetworkInversion.create(scenario.forward, scenario.space, net.hidden,
+                                            **options)
+    else:
+        inversion = EnsembleInversion.create(scenario.forward, scenario.space, net.hidden,
+                                             net.ensemble, **options)
+    fitted = inversion.fit(datasets["train"], datasets["validation"],
+                           scenario.trainer(progress=context.get("progress")),
+                           rng=streams["shuffle"], noise=scenario.injected_noise)
+    history = fitted.to_frame() if net.ensemble == 1 else inversion.history_frame()
+
+    def draw_loss(fig):
+        from ..viz import plotting
+
+        plotting.plot_history(history, ax=fig.add_subplot())
+
+    return StageResult(products={"inversion": inversion, "history": history},
+                       figures={"loss.png": ((6, 4), draw_loss)},
+                       report=["## Training", "", *report.training_summary(history), ""])
+
+
+# -- evaluate the network on the test sets ------------------------------------
+def evaluate_network(context):
+    """The network's answers on the ID and OOD test sets, against the truth."""
+    scenario, datasets, inversion = context["scenario"], context["datasets"], context["inversion"]
+    forward, space = scenario.forward, scenario.space
+    ensemble = scenario.network.ensemble > 1
+    predictions, std, members, frames, columns, misfits = {}, {}, {}, [], {}, {}
+    for split in SPLITS:
+        ds = datasets[split]
+        if ensemble:
+            members[split] = inversion.predict_members(ds.data)
+            predictions[split], std[split] = mean_and_std(members[split], space.log)
+        else:
+            predictions[split] = inversion.predict(ds.data)
+        frames.append(evaluate(forward, space, ds.models, predictions[split], ds.data, ds.sigma,
+                               split, std=std.get(split)))
+        misfits[split], _ = data_misfit(ds.data, simulate_valid(forward, predictions[split]),
+                                        ds.sigma)
+        frame = pd.DataFrame({"split": split, "sample": np.arange(len(ds))})
+        for j, name in enumerate(space.names):
+            frame[f"true_{name}"] = ds.models[:, j]
+            frame[f"pred_{name}"] = predictions[split][:, j]
+            if ensemble:     # spread in the declared scale
+                frame[f"std_{name}"] = std[split][:, j]
+        frame["rms_misfit"] = misfits[split]
+        columns[split] = frame
+    metrics = pd.concat(frames, ignore_index=True)
+    summary = _network_summary(metrics)
+    return StageResult(
+        products={"predictions": predictions, "std": std, "members": members,
+                  "misfits": misfits},
+        metrics=frames, columns=columns,
+        figures=report.network_figures(scenario, datasets, predictions, std, members, misfits,
+                                       metrics),
+        report=report.network_section(metrics, space.names), summary=summary)
+
+
+def _network_summary(metrics):
+    m = metrics
+    fit = m[(m["quantity"] == "data") & (m["metric"] == "median_rms_misfit")]
+    err = m[m["metric"] == "median_rel_err"].groupby("split")["value"].median()
+    return [f"  {row['split']:9s} median relative parameter error {err[row['split']]:.3f}, "
+            f"median RMS data misfit {row['value']:.2f}" for _, row in fit.iterrows()]
+
+
+# -- OOD detection ---------------------------------------------------------------
+def detect_ood(context):
+    """Fit the per-sounding OOD detector; flag and score the test soundings."""
+    scenario, datasets, inversion = context["scenario"], context["datasets"], context["inversion"]
+    cfg = scenario.ood
+    detector = OODDetector(components=tuple(cfg.components), k=cfg.k, alpha=cfg.alpha,
+                           widen=scenario.refine.widen)
+    inversion.ood_detector = detector.fit(inversion, datasets["train"], datasets["validation"])
+    results = {s: detector.predict(datasets[s].data, datasets[s].sigma) for s in SPLITS}
+    rows = [("validation", "ood", "threshold", detector.threshold_)]
+    for split, res in results.items():
+        rows.append((split, "ood", "fraction_flagged", float(np.mean(res.flags))))
+        rows.append((split, "ood", "median_score", float(np.median(res.scores))))
+    auc = roc_auc(results["test_id"].scores, results["test_ood"].scores)
+    rows.append(("test_ood", "ood", "roc_auc_vs_test_id", auc))
+    metrics = _frame(rows)
+    columns = {s: pd.DataFrame({"ood_score": r.scores, "ood_flag": r.flags})
+               for s, r in results.items()}
+    value = metrics.set_index(["split", "metric"])["value"]
+    summary = [f"  OOD detector flags {value['test_id', 'fraction_flagged']:.1%} of test_id and "
+               f"{value['test_ood', 'fraction_flagged']:.1%} of test_ood soundings "
+               f"(ROC AUC {auc:.3f})"]
+    return StageResult(products={"ood": results}, metrics=[metrics], columns=columns,
+                       report=report.ood_section(metrics, cfg), summary=summary)
+
+
+# -- network, LM and network -> LM -------------------------------------------------
+def compare(context):
+    """Invert the test sets with the network, LM and network -> LM, side by side."""
+    scenario, datasets, inversion = context["scenario"], context["datasets"], context["inversion"]
+    comparisons = {
+        s: compare_methods(scenario.forward, scenario.space, inversion, datasets[s], s,
+                           rng=context["streams"]["refine"], **scenario.refine.lm_options)
+        for s in SPLITS}
+    frames = [c.metrics for c in comparisons.values()]
+    timing = pd.concat([c.timing for c in comparisons.values()], ignore_index=True)
+    columns = {}
+    for split, c in comparisons.items():
+        refined = c.results["network_lm"]
+        frame = pd.DataFrame({f"refined_{name}": refined.models[:, j]
+                              for j, name in enumerate(scenario.space.names)})
+        frame["refined_rms_misfit"] = refined.rms
+        frame["refined_forward_calls"] = refined.forward_calls
+        columns[split] = frame
+    value = pd.concat(frames).set_index(["split", "quantity", "metric"])["value"]
+    fitted = f"fraction_rms_le_{FIT_THRESHOLD:g}"
+    summary = [f"  network -> LM fits {value[s, 'data', f'{fitted}@network_lm']:.1%} of {s} to "
+               f"RMS <= {FIT_THRESHOLD:g} (network alone {value[s, 'data', f'{fitted}@network']:.1%})"
+               for s in comparisons]
+    return StageResult(products={"comparisons": comparisons, "timing": timing}, metrics=frames,
+                       columns=columns, figures=report.comparison_figures(comparisons),
+                       report=report.comparison_section(comparisons, pd.concat(frames), timing,
+                                                        scenario.space.names),
+                       summary=summary)
+
+
+# -- a synthetic profile ---------------------------------------------------------
+def profile(context):
+    """Invert a synthetic line of soundings by the network and by network -> LM."""
+    scenario, streams, inversion = context["scenario"], context["streams"], context["inversion"]
+    forward, space, p = scenario.forward, scenario.space, scenario.profile
+    line_models = profile_models(space.names, p["model"], p["n_positions"], p["length"],
+                                 log=space.log, shape=p["shape"])
+    line = simulate_profile(forward, line_models, scenario.noise, streams["profile"])
+    inverted = invert_profile(inversion, line.data, line.sigma, rng=streams["profile_refine"],
+                              **scenario.refine.lm_options)
+    rows = [("all", "n_samples", float(len(line)))]
+    for method, models in inverted.models.items():
+        rel = data_misfit(line.data, simulate_valid(forward, models), line.sigma)[1]
+        method_rows = parameter_metrics(line.models, models, space)
+        method_rows += misfit_metrics(inverted.rms[method], rel)
+        rows += [(q, f"{m}@{method}", v) for q, m, v in method_rows]
+    table = pd.DataFrame({"x": line_models.x})
+    for label, models in (("true", line_models.models), *inverted.models.items()):
+        for j, name in enumerate(space.names):
+            table[f"{label}_{name}"] = models[:, j]
+    for method, rms in inverted.rms.items():
+        table[f"rms_misfit_{method}"] = rms
+    return StageResult(products={"profile": (line_models, line, inverted)},
+                       metrics=[_frame([("profile", *r) for r in rows])],
+                       files={"profile.csv": table},
+                       figures=report.profile_figures(forward, line_models, inverted),
+                       report=report.profile_section(inverted, p))
+
+
+STAGES = (
+    Stage("simulate", simulate),
+    Stage("train", train),
+    Stage("evaluate", evaluate_network),
+    Stage("ood_detection", detect_ood, lambda scenario: scenario.ood.detect),
+    Stage("compare_methods", compare, lambda scenario: scenario.refine.compare),
+    Stage("profile", profile, lambda scenario: scenario.profile is not None),
+)
+"""The stages of ``geoinv run``, in order."""
