@@ -55,9 +55,8 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0, help="seed of the LM restarts")
     args = parser.parse_args(argv)
 
-    scenario = load_scenario(args.scenario)
-    if args.epochs is not None:
-        scenario.config["training"]["max_epochs"] = args.epochs
+    overrides = [] if args.epochs is None else [f"training.max_epochs={args.epochs}"]
+    scenario = load_scenario(args.scenario, overrides=overrides)
     t0 = time.perf_counter()
     run = simulate_and_train(scenario)
     print(f"scenario {scenario.name}: trained in {time.perf_counter() - t0:.1f} s, "

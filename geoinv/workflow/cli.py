@@ -1,7 +1,13 @@
 """The ``geoinv`` command.
 
-    geoinv run SCENARIO.toml [--out DIR] [--quiet]
-    geoinv check SCENARIO.toml
+    geoinv run SCENARIO.toml [--out DIR] [--quiet] [--set SECTION.KEY=VALUE ...]
+    geoinv check SCENARIO.toml [--set SECTION.KEY=VALUE ...]
+    geoinv list [FOLDER]
+    geoinv --version
+
+``geoinv`` alone prints this help; ``python -m geoinv`` is the same command.
+A SCENARIO may be a file or the name of a shipped scenario in ``scenarios/``
+(``geoinv run ves_3layer``).
 
 Bad input (a malformed scenario, a missing file, an unwritable output folder)
 prints one line ``geoinv: error: ...`` to stderr and exits with code 2,
@@ -22,25 +28,78 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"geoinv: error: {message}\n")
 
 
+SCENARIO_FOLDER = Path("scenarios")
+"""Where ``geoinv list`` looks, and where a bare scenario name is found."""
+
+
 def _parser():
+    from .. import __version__
+
     parser = _Parser(prog="geoinv", description="Geophysical inversion with BP neural networks.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"geoinv {__version__}")
+    sub = parser.add_subparsers(dest="command")
+    overrides = dict(action="append", default=[], metavar="SECTION.KEY=VALUE",
+                     help="override a scenario setting, e.g. --set training.max_epochs=50 "
+                          "(repeatable)")
     run = sub.add_parser("run", help="run an inversion scenario and write its report")
-    run.add_argument("scenario", help="scenario TOML file")
+    run.add_argument("scenario", help="scenario TOML file, or the name of a shipped scenario")
     run.add_argument("--out", help="output folder (default: runs/<scenario name>)")
-    run.add_argument("--quiet", action="store_true", help="no training progress on the terminal")
+    run.add_argument("--quiet", action="store_true",
+                     help="no training progress on the terminal (the summary is still printed)")
+    run.add_argument("--set", dest="overrides", **overrides)
     check = sub.add_parser("check", help="check a scenario file and print it resolved")
-    check.add_argument("scenario", help="scenario TOML file")
+    check.add_argument("scenario", help="scenario TOML file, or the name of a shipped scenario")
+    check.add_argument("--set", dest="overrides", **overrides)
+    listing = sub.add_parser("list", help="list the scenarios of a folder, one line each")
+    listing.add_argument("folder", nargs="?", default=str(SCENARIO_FOLDER),
+                         help="folder of scenario files (default: scenarios)")
     return parser
+
+
+def scenario_path(name):
+    """A scenario file given by path, or by the name of one in ``scenarios/``."""
+    path = Path(name)
+    if not path.exists() and path.suffix != ".toml" and path.parent == Path("."):
+        shipped = SCENARIO_FOLDER / f"{name}.toml"
+        if shipped.exists():
+            return shipped
+    return path
+
+
+def list_scenarios(folder):
+    """Lines ``name  kind  description`` of every scenario file in ``folder``."""
+    import tomllib
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise OSError(f"no scenario folder {folder}")
+    lines = []
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            lines.append(f"{path.stem:20s} (unreadable: run geoinv check {path})")
+            continue
+        kind = doc.get("forward", {}).get("kind", "?") if isinstance(doc.get("forward"), dict) \
+            else "?"
+        lines.append(f"{path.stem:20s} {kind:15s} {str(doc.get('description', '')).strip()}")
+    return lines
 
 
 def main(argv=None):
     """Entry point; returns the exit code (0 success, 2 bad input)."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
     from .scenario import ScenarioError, dump_toml, load_scenario
 
     try:
-        scenario = load_scenario(args.scenario)
+        if args.command == "list":
+            print("\n".join(list_scenarios(args.folder)))
+            return 0
+        scenario = load_scenario(scenario_path(args.scenario), overrides=args.overrides)
         if args.command == "check":
             sys.stdout.write(dump_toml(scenario.config))
             return 0

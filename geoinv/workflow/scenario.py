@@ -95,7 +95,8 @@ from .sections import (NetworkSection, OODSection, RefineSection, ReportSection,
                        ScenarioError, TrainingSection, checked)
 from .._checks import check_choice, check_float, check_int
 
-__all__ = ["Scenario", "ScenarioError", "load_scenario", "parse_scenario", "dump_toml"]
+__all__ = ["Scenario", "ScenarioError", "load_scenario", "parse_scenario", "apply_overrides",
+           "dump_toml"]
 
 _number = checked(check_float)
 _positive = checked(check_float, 0.0, low_open=True)
@@ -385,12 +386,63 @@ def parse_scenario(doc, name="scenario", path=None):
         path=path)
 
 
-def load_scenario(path):
+def apply_overrides(doc, overrides):
+    """Set ``section.key=value`` overrides in a parsed scenario (a new dict).
+
+    Parameters
+    ----------
+    doc : dict
+        The parsed TOML document.
+    overrides : iterable of str
+        Each ``key=value`` or ``section.key=value`` (``training.max_epochs=50``,
+        ``seed=3``, ``samples.train=2000``, ``noise.phase.absolute=2``); the
+        value is read as a TOML value (``50``, ``0.5``, ``true``, ``"lhs"``,
+        ``[1, 2]``), or taken as a string if it is not one (``method=lhs``).
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    ScenarioError
+        If an override is not of that form.
+
+    Examples
+    --------
+    >>> apply_overrides({"seed": 1}, ["seed=7", "samples.train=500"])
+    {'seed': 7, 'samples': {'train': 500}}
+    """
+    doc = {k: (dict(v) if isinstance(v, dict) else v) for k, v in doc.items()}
+    for item in overrides:
+        key, sep, text = str(item).partition("=")
+        path = key.strip().split(".")
+        if not sep or not all(path):
+            raise ScenarioError(f"--set {item!r}: expected section.key=value, e.g. "
+                                "training.max_epochs=50")
+        try:
+            value = tomllib.loads(f"v = {text.strip()}")["v"]
+        except (tomllib.TOMLDecodeError, RecursionError):
+            value = text.strip()
+        table = doc
+        for part in path[:-1]:
+            inner = table.get(part, {})
+            if not isinstance(inner, dict):
+                raise ScenarioError(f"--set {item!r}: {part!r} is a value, not a section")
+            table[part] = table = dict(inner)
+        table[path[-1]] = value
+    return doc
+
+
+def load_scenario(path, overrides=()):
     """Read and check a scenario file.
 
     Parameters
     ----------
     path : str or Path
+    overrides : iterable of str, optional
+        ``section.key=value`` settings applied before the checks (see
+        :func:`apply_overrides`; the command line's ``--set``).
 
     Returns
     -------
@@ -414,7 +466,7 @@ def load_scenario(path):
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{path}: invalid TOML: {err}") from None
     try:
-        return parse_scenario(doc, name=path.stem, path=path)
+        return parse_scenario(apply_overrides(doc, overrides), name=path.stem, path=path)
     except ScenarioError as err:
         raise ScenarioError(f"{path}: {err}") from None
 

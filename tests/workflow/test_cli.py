@@ -225,3 +225,41 @@ def test_saved_network_keeps_its_ood_detector(tiny, tmp_path, capsys):
     assert {"ood_score", "ood_flag", "refined_rms_misfit"} <= set(pred.columns)
     with pytest.raises(ValueError, match="sigma is needed"):
         inv.predict(ds.data, return_ood=True)
+
+
+def test_version_help_and_module_entry_point(capsys):
+    import subprocess
+    import sys
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out.strip() == f"geoinv {geoinv.__version__}"
+    assert main([]) == 0 and "usage: geoinv" in capsys.readouterr().out   # bare: help
+    done = subprocess.run([sys.executable, "-m", "geoinv", "--version"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == f"geoinv {geoinv.__version__}"
+
+
+def test_list_names_every_scenario_once(tmp_path, capsys):
+    (tmp_path / "a.toml").write_text(TINY.replace('name = "tiny"', 'description = "first"'))
+    (tmp_path / "b.toml").write_text("not toml [")
+    assert main(["list", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].split()[:3] == ["a", "ves", "first"] and lines[1].startswith("b ")
+    assert main(["list", str(tmp_path / "none")]) == 2
+
+
+def test_set_overrides_reach_the_resolved_scenario(tiny, capsys):
+    code = main(["check", str(tiny), "--set", "samples.train=120", "--set", "seed=9",
+                 "--set", "samples.method=lhs", "--set", "noise.relative=0.05"])
+    out = capsys.readouterr().out
+    assert code == 0
+    resolved = geoinv.workflow.scenario.parse_scenario(__import__("tomllib").loads(out))
+    assert (resolved.samples.train, resolved.seed, resolved.samples.method) == (120, 9, "lhs")
+    assert resolved.config["noise"]["relative"] == 0.05
+    # a bad override, or a bad value through an override, is one line and exit 2
+    assert main(["check", str(tiny), "--set", "samples.train"]) == 2
+    assert main(["check", str(tiny), "--set", "samples.train=0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "[samples] train must be an integer >= 1; got 0" in err[1]
