@@ -13,8 +13,9 @@ by their numbers.  This reader takes
   ``use="rho_phase"``), the sections ``RHOXY PHSXY RHOYX PHSYX`` with their
   ``.ERR`` lines;
 
-everything else (tippers, rotation angles, comments ``>!...!``, ``>INFO``)
-is passed over.  Spectra files (``>=SPECTRASECT``) are refused.  Values
+everything else (tippers, comments ``>!...!``, ``>INFO``) is passed over.
+Rotation angles (``ZROT``, ``RHOROT``) are not undone; a non-zero angle is
+named in a note.  Spectra files (``>=SPECTRASECT``) are refused.  Values
 equal to the header's ``EMPTY`` (default 1.0E32) are missing: the
 frequencies where a needed value is missing are dropped, and a note on the
 survey lists them.
@@ -200,6 +201,11 @@ def read_edi(source, *, component="det", use="auto", z_unit="field", rho_error="
         rho_a, phase, rho_sigma, rho_space, phase_sigma = _from_rho_phase(
             block, component, rho_error, notes)
 
+    rotation = block("ZROT" if use == "impedance" else "RHOROT")
+    if rotation is not None and np.nanmax(np.abs(rotation), initial=0.0) > 0:
+        angles = ", ".join(f"{a:g}" for a in np.unique(rotation[np.isfinite(rotation)])[:5])
+        notes.append(f"values as given, rotated by {'ZROT' if use == 'impedance' else 'RHOROT'}"
+                     f" = {angles} deg")
     freq = freq.copy()
     freq[np.isclose(freq, empty, rtol=1e-6)] = np.nan
     keep = np.isfinite(freq) & (freq > 0) & np.isfinite(rho_a) & (rho_a > 0) & np.isfinite(phase)
@@ -219,9 +225,9 @@ def read_edi(source, *, component="det", use="auto", z_unit="field", rho_error="
     if source == "file":
         source = ("file (impedance variances)" if use == "impedance"
                   else "file (RHO/PHS .ERR lines)")
-    for key in ("LAT", "LONG", "ELEV"):
-        if key in head:
-            notes.append(f"{key}={head[key]} (header; not converted to x, y)")
+    place = [f"{key}={head[key]}" for key in ("LAT", "LONG", "ELEV") if key in head]
+    if place:
+        notes.append(f"site at {' '.join(place)} (header; not converted to x, y)")
     site = sounding or head.get("DATAID") or default_id(path)
     period = 1.0 / freq[keep]
     return Survey(method="mt", geometry={"period": period},
