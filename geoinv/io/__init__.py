@@ -33,8 +33,8 @@ from .edi import read_edi
 from .mt import read_mt_csv
 from .profiles import read_profile_csv
 from .read import read_survey
-from .survey import (DEFAULT_PHASE_SIGMA, DEFAULT_REL_ERR, DEFAULT_SIGMA, Survey,
-                     convert_sigma)
+from .errors import DEFAULT_PHASE_SIGMA, DEFAULT_REL_ERR, DEFAULT_SIGMA, convert_sigma
+from .survey import Survey
 from .ves import read_ves_csv, read_ves_file
 
 __all__ = ["Survey", "SurveyFileError", "read_survey", "read_ves_csv", "read_ves_file",

@@ -72,7 +72,8 @@ import numpy as np
 from ..forward.mt import MU_0
 from ._build import default_id
 from ._table import SurveyFileError, read_lines
-from .mt import COMPONENTS, mt_errors
+from .errors import mt_errors
+from .mt import COMPONENTS
 from .survey import Survey
 
 __all__ = ["read_edi", "FIELD_TO_OHM"]

@@ -36,16 +36,15 @@ half-space) is that of :mod:`geoinv.forward.mt`.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
 from ._build import SOUNDING_ALIASES, check_distinct, default_id, pick_one, positions, sounding_rows
 from ._table import parse_table, read_lines
-from .survey import DEFAULT_PHASE_SIGMA, DEFAULT_REL_ERR, Survey, convert_sigma
+from .errors import mt_errors
+from .survey import Survey
 
-__all__ = ["read_mt_csv", "MT_COLUMNS", "COMPONENTS", "phase_sigma_from_rel_err",
-           "rel_err_from_phase_sigma", "mt_errors"]
+__all__ = ["read_mt_csv", "MT_COLUMNS", "COMPONENTS"]
 
 COMPONENTS = ("xy", "yx", "det")
 """MT impedance components a survey can hold (see :mod:`geoinv.io.survey`)."""
@@ -66,23 +65,6 @@ MT_COLUMNS = {
 _UNITS = {"period": ("s",), "frequency": ("hz",), "rho_a": ("ohmm",), "rho_a_sigma": ("ohmm",),
           "phase": ("deg", "degrees", "\u00b0"), "phase_sigma": ("deg", "degrees", "\u00b0"),
           "x": ("m",), "y": ("m",)}
-
-
-def phase_sigma_from_rel_err(rel_err):
-    """Phase error (deg) that goes with a relative rho_a error from the same impedance.
-
-    ``rho_a ~ |Z|**2`` doubles the relative error of ``|Z|``, the phase error
-    in radians equals it: ``phase_sigma = degrees(rel_err / 2)``.
-
-    >>> round(float(phase_sigma_from_rel_err(0.05)), 4)
-    1.4324
-    """
-    return np.degrees(np.asarray(rel_err, dtype=np.float64) / 2.0)
-
-
-def rel_err_from_phase_sigma(phase_sigma):
-    """Relative rho_a error that goes with a phase error (deg); the inverse of the above."""
-    return 2.0 * np.radians(np.asarray(phase_sigma, dtype=np.float64))
 
 
 def read_mt_csv(source, *, component=None, x=None, y=None, sounding=None):
@@ -164,47 +146,3 @@ def read_mt_csv(source, *, component=None, x=None, y=None, sounding=None):
                   sigma={q: v[order] for q, v in sigma.items()}, sigma_space=space,
                   error_source=source, sounding=ids[order], positions=places,
                   component=component, source=table.path, notes=tuple(notes))
-
-
-def mt_errors(rho_a, rho_sigma=None, rho_space="relative", phase_sigma=None):
-    """Errors of rho_a and phase, their spaces and the error-source text.
-
-    Parameters
-    ----------
-    rho_a : ndarray, shape (n,)
-        Apparent resistivities (ohm.m).
-    rho_sigma : ndarray, shape (n,), optional
-        Their errors from the file, in ``rho_space``.
-    rho_space : {"linear", "relative", "log10"}
-    phase_sigma : ndarray, shape (n,), optional
-        Phase errors from the file (deg).
-
-    Returns
-    -------
-    sigma : dict
-        ``rho_a`` and ``phase`` errors; a missing one derived from the other
-        (:func:`phase_sigma_from_rel_err`), both missing: the defaults.
-    space : dict
-    source : str
-        ``"file"``, or what was derived or defaulted.
-    """
-    if rho_sigma is not None:
-        if phase_sigma is not None:
-            source = "file"
-        else:
-            relative = convert_sigma(rho_sigma, rho_a, rho_space, "relative")
-            phase_sigma = phase_sigma_from_rel_err(relative)
-            source = ("file (rho_a); phase: derived from the rho_a error, "
-                      "phase_sigma = degrees(rel_err / 2)")
-    elif phase_sigma is not None:
-        rho_sigma, rho_space = rel_err_from_phase_sigma(phase_sigma), "relative"
-        source = "file (phase); rho_a: derived from the phase error, rel_err = 2 radians(phase_sigma)"
-    else:
-        rho_sigma = np.full(len(rho_a), DEFAULT_REL_ERR)
-        rho_space = "relative"
-        phase_sigma = phase_sigma_from_rel_err(rho_sigma)
-        source = (f"default: {100 * DEFAULT_REL_ERR:g} % relative on rho_a "
-                  f"({DEFAULT_REL_ERR / math.log(10):.4f} decades), "
-                  f"{DEFAULT_PHASE_SIGMA:.2f} deg on phase")
-    return ({"rho_a": rho_sigma, "phase": phase_sigma},
-            {"rho_a": rho_space, "phase": "linear"}, source)

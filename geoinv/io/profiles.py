@@ -12,7 +12,7 @@ one datum column        ``g_z`` (mGal, gravity), ``dT`` (nT, total-field
                         ``t`` (s, first-arrival time): the forward models'
                         datum names; the column picks the method
 ``sigma`` (optional)    standard deviation, in the datum's unit; absent:
-                        the default of :data:`geoinv.io.survey.DEFAULT_SIGMA`
+                        the default of :data:`geoinv.io.errors.DEFAULT_SIGMA`
                         (0.01 mGal, 2 nT, 2 mV, 1 ms: the noise levels of
                         the shipped scenarios)
 ``profile`` (optional)  profile id (several profiles in one file; also
@@ -30,7 +30,8 @@ import numpy as np
 
 from ._build import default_id, check_distinct, pick_one, sounding_rows
 from ._table import parse_table, read_lines, unit_key
-from .survey import DEFAULT_SIGMA, UNITS, Survey
+from .errors import DEFAULT_SIGMA
+from .survey import UNITS, Survey
 
 __all__ = ["read_profile_csv", "PROFILE_COLUMNS", "DATUM_METHODS"]
 

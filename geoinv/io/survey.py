@@ -23,20 +23,14 @@ Schlumberger array (MN -> 0).
 Errors
 ------
 Each value has a standard deviation per row, kept in the space the file gave
-it, named in ``sigma_space``:
-
-* ``"linear"``: in the value's own unit (ohm.m, deg, mGal, ...);
-* ``"relative"``: a fraction of the value (0.05 is 5 %);
-* ``"log10"``: in decades of the value (apparent resistivity only).
-
-:meth:`Survey.sigma_in` expresses them in another space, to first order
-(the delta method): ``sigma_log10 = sigma / (ln 10 * rho_a) =
-rel_err / ln 10`` and back.  5 % is therefore 0.0217 decades.  Only
-apparent resistivity may be relative or log10; phases and profile data
-take both signs or sit near zero, so their errors are linear.
-``error_source`` says where the errors came from (``"file"``, or the
-default used, e.g. ``"default: 5 % relative on rho_a (0.0217 decades)"``)
-so that a report can declare it.  The defaults are module constants below.
+it, named in ``sigma_space``: ``"linear"`` (the value's unit),
+``"relative"`` (a fraction) or ``"log10"`` (decades; the last two for
+apparent resistivity only).  :meth:`Survey.sigma_in` and its shortcuts
+(``sigma_log10``, ``sigma_linear``, ``sigma_relative``) express them in
+another space to first order, ``sigma_log10 = sigma / (ln 10 * rho_a)``
+and back (:mod:`geoinv.io.errors`).  ``error_source`` says where they came
+from (``"file"``, or the default used, e.g. ``"default: 5 % relative on
+rho_a (0.0217 decades)"``) so that a report can declare it.
 
 Soundings
 ---------
@@ -66,8 +60,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Survey", "METHODS", "convert_sigma", "DEFAULT_REL_ERR", "DEFAULT_PHASE_SIGMA",
-           "DEFAULT_SIGMA", "UNITS"]
+from .errors import LOG_QUANTITIES, SPACES, convert_sigma
+
+__all__ = ["Survey", "METHODS", "UNITS"]
 
 METHODS = {
     "ves": (("ab2", "mn2"), ("rho_a",)),
@@ -83,74 +78,6 @@ models' ``kind``."""
 UNITS = {"ab2": "m", "mn2": "m", "period": "s", "x": "m", "rho_a": "ohm.m", "phase": "deg",
          "g_z": "mGal", "dT": "nT", "sp": "mV", "t": "s"}
 """Unit of every geometry and value name."""
-
-SPACES = ("linear", "relative", "log10")
-"""Spaces a standard deviation can be given in."""
-
-DEFAULT_REL_ERR = 0.05
-"""Standard deviation of apparent resistivity (VES and MT) when a file gives
-none: 5 % of the value, i.e. 0.05 / ln 10 = 0.0217 decades."""
-
-DEFAULT_PHASE_SIGMA = math.degrees(DEFAULT_REL_ERR / 2.0)
-"""Standard deviation of an MT phase when a file gives none (deg): 1.43, the
-phase error that goes with a 5 % error on rho_a when both come from one
-impedance error (``rho_a`` error = 2 |dZ|/|Z|, phase error = |dZ|/|Z| rad)."""
-
-DEFAULT_SIGMA = {"g_z": 0.01, "dT": 2.0, "sp": 2.0, "t": 0.001}
-"""Standard deviation of profile data when a file gives none, in the datum's
-unit (mGal, nT, mV, s): the noise levels of the shipped scenarios."""
-
-_LOG_QUANTITIES = ("rho_a",)      # quantities that span decades: errors may be relative or log10
-
-
-def convert_sigma(sigma, values, from_space, to_space):
-    """Express standard deviations in another space (first order).
-
-    Parameters
-    ----------
-    sigma : array_like, shape (n,)
-        Standard deviations in ``from_space``.
-    values : array_like, shape (n,)
-        The values they belong to (linear, in their unit); must be > 0 for
-        ``"log10"`` and non-zero for ``"relative"``.
-    from_space, to_space : {"linear", "relative", "log10"}
-
-    Returns
-    -------
-    ndarray, shape (n,)
-
-    Examples
-    --------
-    5 % of 100 ohm.m is 5 ohm.m and 0.0217 decades:
-
-    >>> convert_sigma([5.0], [100.0], "linear", "log10").round(4)
-    array([0.0217])
-    >>> convert_sigma([0.05 / np.log(10)], [100.0], "log10", "linear").round(12)
-    array([5.])
-    """
-    sigma = np.asarray(sigma, dtype=np.float64)
-    for space in (from_space, to_space):
-        if space not in SPACES:
-            raise ValueError(f"sigma space must be one of {', '.join(SPACES)}; got {space!r}")
-    if from_space == to_space:
-        return sigma.copy()
-    values = np.asarray(values, dtype=np.float64)
-    if "log10" in (from_space, to_space) and not (values > 0).all():
-        raise ValueError("a log10 standard deviation needs positive values")
-    if "relative" in (from_space, to_space) and (values == 0).any():
-        raise ValueError("a relative standard deviation needs non-zero values")
-    if from_space == "linear":
-        relative = sigma / np.abs(values)
-    elif from_space == "log10":
-        relative = sigma * np.log(10.0)
-    else:
-        relative = sigma
-    if to_space == "linear":
-        return relative * np.abs(values)
-    if to_space == "log10":
-        return relative / np.log(10.0)
-    return relative
-
 
 def _frozen(array, dtype=np.float64):
     array = np.array(array, dtype=dtype)
@@ -247,8 +174,8 @@ class Survey:
                     raise ValueError(f"{kind} {key} holds NaN or infinite values")
         for key in value_names:
             space = self.sigma_space[key]
-            if space not in SPACES or (space != "linear" and key not in _LOG_QUANTITIES):
-                allowed = SPACES if key in _LOG_QUANTITIES else ("linear",)
+            if space not in SPACES or (space != "linear" and key not in LOG_QUANTITIES):
+                allowed = SPACES if key in LOG_QUANTITIES else ("linear",)
                 raise ValueError(f"sigma_space of {key} must be one of {', '.join(allowed)}; "
                                  f"got {space!r}")
             if not (sigma[key] > 0).all():
@@ -390,7 +317,7 @@ class Survey:
         self._single("data_vector")
         return np.concatenate([self.values[q] for q in self.quantities])
 
-    def sigma_vector(self, log10=_LOG_QUANTITIES):
+    def sigma_vector(self, log10=LOG_QUANTITIES):
         """Standard deviations in the forward model's order, shape (n_data,).
 
         Parameters

@@ -44,13 +44,13 @@ names it.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
 from ._build import SOUNDING_ALIASES, default_id, pick_one, positions, sounding_rows
 from ._table import parse_table, read_lines
-from .survey import DEFAULT_REL_ERR, Survey
+from .errors import DEFAULT_REL_ERR, default_rho_a_source
+from .survey import Survey
 
 __all__ = ["read_ves_csv", "read_ves_file", "VES_COLUMNS"]
 
@@ -148,8 +148,7 @@ def _survey(table, array, x, y, sounding):
     if err_name is None:
         sigma = np.full(len(table), DEFAULT_REL_ERR)
         space = "relative"
-        source = (f"default: {100 * DEFAULT_REL_ERR:g} % relative on rho_a "
-                  f"({DEFAULT_REL_ERR / math.log(10):.4f} decades)")
+        source = default_rho_a_source()
     else:
         sigma = table.numbers(err_name, positive=True)
         space = {"sigma": "linear", "rel_err": "relative", "log10_sigma": "log10"}[err_name]

@@ -8,7 +8,7 @@ import pytest
 
 from geoinv.forward import MT1D, VES, Gravity, Refraction
 from geoinv.io import Survey, convert_sigma, read_survey
-from geoinv.io.mt import phase_sigma_from_rel_err, rel_err_from_phase_sigma
+from geoinv.io.errors import phase_sigma_from_rel_err, rel_err_from_phase_sigma
 
 LN10 = math.log(10.0)
 
