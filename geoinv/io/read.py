@@ -56,16 +56,16 @@ def read_survey(source, *, method=None, **options):
 
     The reader is chosen from the file:
 
-    ========================================= ===============================
-    file                                      reader
-    ========================================= ===============================
-    ``.edi``, or starting with ``>HEAD``      :func:`read_edi`
-    numbers only (pyGIMLi ``.ves``)           :func:`read_ves_file`
-    header with ``ab2`` (or ``AB/2``)         :func:`read_ves_csv`
-    header with ``period`` or ``frequency``   :func:`read_mt_csv`
-    header with ``g_z``, ``dT``, ``sp``, ``t`` :func:`read_profile_csv`
-    ``# method: <name>`` comment line         that method's reader
-    ========================================= ===============================
+    ============================================ ==========================
+    file                                         reader
+    ============================================ ==========================
+    ``.edi``, or starting with ``>HEAD``         :func:`read_edi`
+    numbers only (pyGIMLi ``.ves``)              :func:`read_ves_file`
+    header with ``ab2`` (or ``AB/2``)            :func:`read_ves_csv`
+    header with ``period`` or ``frequency``      :func:`read_mt_csv`
+    header with ``g_z``, ``dT``, ``sp`` or ``t`` :func:`read_profile_csv`
+    a ``# method: <name>`` comment line          that method's reader
+    ============================================ ==========================
 
     Parameters
     ----------

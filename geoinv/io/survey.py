@@ -56,7 +56,7 @@ import csv
 import math
 import os
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -190,6 +190,12 @@ class Survey:
         set_(self, "sigma_space", types.MappingProxyType(dict(self.sigma_space)))
         set_(self, "positions", types.MappingProxyType(positions))
         set_(self, "notes", tuple(self.notes))
+
+    def __reduce__(self):
+        # the read-only mappings do not pickle: rebuild from plain dicts
+        args = [getattr(self, f.name) for f in fields(self)]
+        return (Survey, tuple(dict(a) if isinstance(a, types.MappingProxyType) else a
+                              for a in args))
 
     # ------------------------------------------------------------------
     # Access

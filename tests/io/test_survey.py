@@ -1,7 +1,9 @@
 """The Survey object: error spaces, soundings, the forward model's view, CSV round trips."""
 
+import dataclasses
 import io
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -235,3 +237,12 @@ def test_to_frame_columns_follow_the_error_space():
     frame = ves_survey(sigma={"rho_a": [0.05] * 5}, sigma_space={"rho_a": "relative"}).to_frame()
     assert list(frame.columns) == ["sounding", "x", "y", "ab2", "mn2", "rho_a", "rel_err"]
     assert frame["x"].tolist() == [0.0, 0.0, 0.0, 25.0, 25.0]
+
+
+def test_pickle_and_replace_keep_the_survey():
+    survey = ves_survey()
+    assert_same(survey, pickle.loads(pickle.dumps(survey)))
+    floor = dataclasses.replace(survey, sigma={"rho_a": np.maximum(survey.sigma_linear(), 4.0)},
+                                error_source="file, floor 4 ohm.m")
+    np.testing.assert_array_equal(floor.sigma_linear(), [5.0, 4.0, 4.0, 4.0, 4.0])
+    np.testing.assert_array_equal(floor.ab2, survey.ab2)
