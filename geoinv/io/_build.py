@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-__all__ = ["pick_one", "sounding_rows", "positions", "default_id", "check_distinct"]
+__all__ = ["pick_one", "sounding_rows", "positions", "default_id", "check_distinct", "errors_column"]
 
 SOUNDING_ALIASES = {"sounding": "sounding", "station": "sounding", "site": "sounding",
                     "profile": "sounding", "line": "sounding", "x": "x", "y": "y"}
@@ -102,3 +102,19 @@ def check_distinct(table, rows, values, column, what):
             raise table.error(f"duplicate {what}: {key:g} already on line {table.lines[seen[key]]}",
                               i, column)
         seen[key] = i
+
+
+def errors_column(table, name):
+    """Column ``name`` of standard deviations: > 0, and a relative error below 1.
+
+    A ``rel_err`` of 1 or more is most likely a percentage; errors that
+    large belong in decades (``log10_sigma``/``log10_rho_a_sigma``).
+    """
+    values = table.numbers(name, positive=True)
+    if name == "rel_err":
+        big = np.flatnonzero(values >= 1.0)
+        if big.size:
+            raise table.error(f"rel_err is a fraction (0.05 is 5 %) and must be < 1; got "
+                              f"{values[big[0]]:g} (for errors this large give them in decades)",
+                              big[0], name)
+    return values

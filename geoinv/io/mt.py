@@ -28,7 +28,8 @@ errors gets the other from it, ``phase_sigma = degrees(rel_err / 2)``
 error source says which.
 
 Rules (one-line errors naming line and column): periods (frequencies) and
-apparent resistivities > 0, no period twice within a sounding, errors > 0.
+apparent resistivities > 0, no period twice within a sounding, errors > 0,
+``rel_err`` < 1 (a fraction, not a percentage).
 The periods may come in any order (most files list decreasing frequency).
 The convention (``e^{+i omega t}``, phase in degrees, 45 over a
 half-space) is that of :mod:`geoinv.forward.mt`.
@@ -39,7 +40,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._build import SOUNDING_ALIASES, check_distinct, default_id, pick_one, positions, sounding_rows
+from ._build import errors_column, SOUNDING_ALIASES, check_distinct, default_id, pick_one, positions, sounding_rows
 from ._table import parse_table, read_lines
 from .errors import mt_errors
 from .survey import Survey
@@ -64,7 +65,7 @@ MT_COLUMNS = {
 
 _UNITS = {"period": ("s",), "frequency": ("hz",), "rho_a": ("ohmm",), "rho_a_sigma": ("ohmm",),
           "phase": ("deg", "degrees", "\u00b0"), "phase_sigma": ("deg", "degrees", "\u00b0"),
-          "x": ("m",), "y": ("m",)}
+          "rel_err": ("fraction",), "x": ("m",), "y": ("m",)}
 
 
 def read_mt_csv(source, *, component=None, x=None, y=None, sounding=None):
@@ -129,7 +130,7 @@ def read_mt_csv(source, *, component=None, x=None, y=None, sounding=None):
     err_name = pick_one(table, ("rel_err", "rho_a_sigma", "log10_rho_a_sigma"),
                         "the error of rho_a", required=False)
     phase_sigma = table.numbers("phase_sigma", positive=True) if table.has("phase_sigma") else None
-    rho_sigma = None if err_name is None else table.numbers(err_name, positive=True)
+    rho_sigma = None if err_name is None else errors_column(table, err_name)
     rho_space = {"rel_err": "relative", "rho_a_sigma": "linear",
                  "log10_rho_a_sigma": "log10", None: "relative"}[err_name]
     sigma, space, source = mt_errors(rho_a, rho_sigma, rho_space, phase_sigma)

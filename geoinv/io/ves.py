@@ -27,7 +27,8 @@ they are; their raw columns K, V, I and V/I are not used (a note says so).
 Rules, each a one-line error naming line and column: AB/2 and MN/2 > 0,
 MN/2 < AB/2; within a sounding AB/2 increases strictly along each segment
 of constant MN/2 (a new MN/2 may restart lower: the overlapping segments
-of a field sheet); no (AB/2, MN/2) pair twice.
+of a field sheet); no (AB/2, MN/2) pair twice; errors > 0, ``rel_err`` < 1
+(a fraction, not a percentage; give larger errors in decades).
 
 ``.ves`` files (pyGIMLi's layout)
 ---------------------------------
@@ -47,7 +48,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._build import SOUNDING_ALIASES, default_id, pick_one, positions, sounding_rows
+from ._build import errors_column, SOUNDING_ALIASES, default_id, pick_one, positions, sounding_rows
 from ._table import parse_table, read_lines
 from .errors import DEFAULT_REL_ERR, default_rho_a_source
 from .survey import Survey
@@ -68,7 +69,7 @@ VES_COLUMNS = {
 """Header spelling (lower case, unit removed) -> column."""
 
 _UNITS = {"ab2": ("m",), "mn2": ("m",), "x": ("m",), "y": ("m",), "rho_a": ("ohmm",),
-          "sigma": ("ohmm",), "log10_sigma": ("decades", "decade")}
+          "sigma": ("ohmm",), "log10_sigma": ("decades", "decade"), "rel_err": ("fraction",)}
 _RAW = ("k", "v", "i", "v/i")     # field-sheet columns beside the apparent resistivity
 _ARRAYS = ("schlumberger", "wenner")
 _WENNER_TOL = 1e-6                # relative: MN/2 = AB/2 / 3 to this precision is Wenner
@@ -150,7 +151,7 @@ def _survey(table, array, x, y, sounding):
         space = "relative"
         source = default_rho_a_source()
     else:
-        sigma = table.numbers(err_name, positive=True)
+        sigma = errors_column(table, err_name)
         space = {"sigma": "linear", "rel_err": "relative", "log10_sigma": "log10"}[err_name]
         source = meta.get("error_source", "file")
     if table.extra:

@@ -41,6 +41,11 @@ CASES = [
     ("header_only.csv", "ab2,rho_a\n", 1, None, "no data rows after the header"),
     ("zero_sigma.csv", "ab2,rho_a,rel_err\n1,100,0.05\n2,90,0\n", 3, "rel_err",
      "rel_err must be > 0; got 0"),
+    ("percent.csv", "ab2,rho_a,rel_err\n1,100,0.05\n2,90,5\n", 3, "rel_err",
+     "rel_err is a fraction (0.05 is 5 %) and must be < 1; got 5 (for errors this large give "
+     "them in decades)"),
+    ("percent_unit.csv", "period,rho_a,phase,rel_err (%)\n1,100,45,5\n", 1, "rel_err (%)",
+     "unit '%' is not the unit of rel_err (fraction)"),
     ("x_changes.csv", "sounding,x,ab2,rho_a\nA,0,1,100\nA,5,2,100\n", 3, "x",
      "x of sounding 'A' changes within the sounding (line 2 has 0)"),
     ("period.csv", "period,rho_a,phase\n1,100,45\n0,100,45\n", 3, "period", "period must be > 0; got 0"),
