@@ -33,6 +33,7 @@ from .inversion.refine import refine
 from .inversion.least_squares import levenberg_marquardt
 from .inversion.ood import OODDetector
 from .nn.training import GradientDescent, History, make_trainer
+from .io import read_survey
 
 from ._compat import install_aliases as _install_aliases
 
@@ -48,4 +49,5 @@ __all__ = [
     "ModelSpace", "Parameter", "BPNetwork", "GaussianNoise", "Scaler", "Scenario",
     "ScenarioError", "load_scenario", "GradientDescent", "History", "make_trainer",
     "EnsembleInversion", "levenberg_marquardt", "refine", "compare_methods", "OODDetector",
+    "io", "read_survey",
 ]
