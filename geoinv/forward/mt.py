@@ -79,11 +79,9 @@ References
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from .base import ForwardModel
+from .base import LayeredForward
 from ._threads import map_chunks
 from ._geometry import check_layers, short_labels, survey_vector
 
@@ -302,7 +300,7 @@ def apparent_resistivity_phase(periods, rho, thickness):
 # Forward-model class
 # --------------------------------------------------------------------------
 
-class MT1D(ForwardModel):
+class MT1D(LayeredForward):
     """Magnetotelluric sounding over an N-layer earth.
 
     Model vector ``[rho_1 .. rho_N, h_1 .. h_(N-1)]`` (ohm.m, m; top-down, last
@@ -340,17 +338,12 @@ class MT1D(ForwardModel):
 
     def __init__(self, periods, n_layers):
         periods = survey_vector(periods, "periods", unit="s", positive=True).copy()
-        if isinstance(n_layers, bool) or not isinstance(n_layers, numbers.Integral) or n_layers < 1:
-            raise ValueError(f"n_layers must be an integer >= 1; got {n_layers!r}")
+        super().__init__(n_layers)
         labels = [f"T={t}s" for t in short_labels(periods)]
         if len(set(labels)) != len(labels):
             raise ValueError("periods holds duplicate values; give each period once")
         periods.setflags(write=False)
         self.periods = periods
-        self.n_layers = int(n_layers)
-        self.parameter_names = ([f"rho_{i}" for i in range(1, self.n_layers + 1)]
-                                + [f"h_{i}" for i in range(1, self.n_layers)])
-        self.parameter_units = ["ohm.m"] * self.n_layers + ["m"] * (self.n_layers - 1)
         self.data_names = ([f"rho_a@{label}" for label in labels]
                            + [f"phase@{label}" for label in labels])
         self.data_units = ["ohm.m"] * periods.size + ["deg"] * periods.size

@@ -55,12 +55,10 @@ velocity inversion, is rejected as above.)
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from ._geometry import check_layers, short_labels, survey_vector
-from .base import ForwardModel, format_rows
+from .base import LayeredForward, format_rows
 
 __all__ = [
     "Refraction",
@@ -252,7 +250,7 @@ def first_arrival_times(offsets, velocities, thickness):
 # Forward-model class
 # --------------------------------------------------------------------------
 
-class Refraction(ForwardModel):
+class Refraction(LayeredForward):
     """Seismic refraction first arrivals over an N-layer earth.
 
     Model vector ``[v_1 .. v_N, h_1 .. h_(N-1)]`` (m/s, m; top-down, last
@@ -284,23 +282,20 @@ class Refraction(ForwardModel):
     """
 
     kind = "refraction"
+    layer_symbol = "v"
+    layer_unit = "m/s"
     data_log = False
     """Times enter the network linearly: they are positive but span less
     than a decade per offset, and the noise of picked times is absolute."""
 
     def __init__(self, offsets, n_layers):
         offsets = survey_vector(offsets, "offsets", positive=True).copy()
-        if isinstance(n_layers, bool) or not isinstance(n_layers, numbers.Integral) or n_layers < 1:
-            raise ValueError(f"n_layers must be an integer >= 1; got {n_layers!r}")
+        super().__init__(n_layers)
         labels = short_labels(offsets)
         if len(set(labels)) != len(labels):
             raise ValueError("offsets holds duplicate values; give each offset once")
         offsets.setflags(write=False)
         self.offsets = offsets
-        self.n_layers = int(n_layers)
-        self.parameter_names = ([f"v_{i}" for i in range(1, self.n_layers + 1)]
-                                + [f"h_{i}" for i in range(1, self.n_layers)])
-        self.parameter_units = ["m/s"] * self.n_layers + ["m"] * (self.n_layers - 1)
         self.data_names = [f"t@x={label}m" for label in labels]
         self.data_units = ["s"] * offsets.size
 
