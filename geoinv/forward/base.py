@@ -13,9 +13,13 @@ same: check input, compute, shape output, return.
 :class:`LayeredForward` adds what the operators over a 1D layered earth
 (VES, MT, refraction) share: the number of layers, the naming of the layer
 parameters and the split of a model into layer values and thicknesses.
+Forward models hold physics only: their figures are drawn by
+:mod:`geoinv.viz` (:func:`geoinv.viz.plot_example`).
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
@@ -23,6 +27,19 @@ from .._checks import check_int, format_rows
 from ._geometry import interface_depths, layer_names
 
 __all__ = ["ForwardModel", "LayeredForward", "format_rows"]
+
+
+def moved_to_viz(old, new):
+    """Warn that ``old`` moved to ``geoinv.viz.<new>`` and return that function.
+
+    For the drawing methods and functions that left the forward models in
+    0.2; they keep working, with a DeprecationWarning, until 0.3.
+    """
+    warnings.warn(f"{old} is deprecated and will be removed in geoinv 0.3; "
+                  f"use geoinv.viz.{new}", DeprecationWarning, stacklevel=3)
+    from .. import viz
+
+    return getattr(viz, new)
 
 
 class ForwardModel:
@@ -33,8 +50,9 @@ class ForwardModel:
     and implement ``_simulate(models)``.  They may override ``positive``
     (which parameters must be > 0; all by default), ``physical_rules`` (rules
     of the physics beyond that), ``data_log`` and ``data_bounds``, and may
-    define an analytic ``jacobian`` (see :attr:`jacobian`) and override
-    ``plot_example``.
+    define an analytic ``jacobian`` (see :attr:`jacobian`).  Their figures
+    are drawn by :mod:`geoinv.viz` (register one in
+    ``geoinv.viz.EXAMPLE_FIGURES`` under the model's ``kind``).
 
     Attributes
     ----------
@@ -229,34 +247,14 @@ class ForwardModel:
 
     def plot_example(self, fig, model_true, model_pred, data_obs, data_pred, sigma=None,
                      title=None, legend=True):
-        """Draw one inversion example (true vs predicted model, data fit).
+        """Deprecated: use :func:`geoinv.viz.plot_example` (``forward`` first).
 
-        The default draws the data against their index and the parameters as
-        bars; forward models override it with the figure their method's
-        users expect (a sounding curve beside a layered model, an anomaly
-        profile above the body, ...).
-
-        Parameters
-        ----------
-        fig : matplotlib Figure or SubFigure
-            Where to draw (filled by this call).
-        model_true : ndarray, shape (n_params,) or None
-            None for field data.
-        model_pred : ndarray, shape (n_params,)
-        data_obs, data_pred : ndarray, shape (n_data,)
-        sigma : ndarray, shape (n_data,), optional
-        title : str, optional
-        legend : bool
-            Draw the legends (the first row of a grid only, say).
-
-        Returns
-        -------
-        fig
+        Draws one inversion example into ``fig`` with the figure geoinv.viz
+        registers for this model's ``kind``; returns ``fig``.
         """
-        from ..viz.plotting import plot_generic_example
-
-        return plot_generic_example(self, fig, model_true, model_pred, data_obs, data_pred,
-                                    sigma=sigma, title=title, legend=legend)
+        draw = moved_to_viz("ForwardModel.plot_example", "plot_example")
+        return draw(self, fig, model_true, model_pred, data_obs, data_pred, sigma=sigma,
+                    title=title, legend=legend)
 
     def settings(self):
         """Keyword arguments that rebuild this forward model (for saving)."""

@@ -592,16 +592,3 @@ class VES(LayeredForward):
             )
         n = self.n_layers
         return (np.full(self.n_data, low[:n].min()), np.full(self.n_data, high[:n].max()))
-
-    def plot_example(self, fig, model_true, model_pred, data_obs, data_pred, sigma=None,
-                     title=None, legend=True):
-        """Layered model (true and predicted) beside the sounding curves.
-
-        See :meth:`ForwardModel.plot_example`; drawn by
-        :func:`geoinv.plotting.plot_ves_reconstruction`.
-        """
-        from ..viz.plotting import plot_ves_reconstruction
-
-        return plot_ves_reconstruction(self.ab2, model_true, model_pred, data_obs, data_pred,
-                                       self.n_layers, sigma=sigma, title=title, fig=fig,
-                                       legend=legend)

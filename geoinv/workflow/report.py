@@ -2,7 +2,7 @@
 
 Figures are drawn on ``matplotlib.figure.Figure`` objects made here (no
 pyplot state, no display needed) with the functions of
-:mod:`geoinv.plotting`.
+:mod:`geoinv.viz`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..viz import plotting
-from ..viz.plotting import METHOD_LABELS, plot_misfit_by_method
-from ..viz.sections import plot_profile_sections
+from .. import viz
+from ..viz import METHOD_LABELS, plot_misfit_by_method, plot_profile_sections
 from ..evaluation.metrics import FIT_THRESHOLD, data_misfit, simulate_valid
 
 __all__ = ["write_figures", "write_report", "example_indices"]
@@ -54,12 +53,12 @@ def write_figures(result, scenario, folder):
     written = []
 
     fig = Figure(figsize=(6, 4))
-    plotting.plot_history(result.history, ax=fig.add_subplot())
+    viz.plot_history(result.history, ax=fig.add_subplot())
     written.append(folder / "loss.png")
     _save(fig, written[-1])
 
     fig = Figure(figsize=(12, 3.6 * int(np.ceil(space.n_params / 3))))
-    plotting.plot_predicted_vs_true(
+    viz.plot_predicted_vs_true(
         {s: result.datasets[s].models for s in SPLITS}, {s: result.predictions[s] for s in SPLITS},
         space.names, space.units, space.log, bounds=(space.low, space.high), fig=fig,
         std={s: result.std[s] for s in SPLITS} if result.std else None)
@@ -67,7 +66,7 @@ def write_figures(result, scenario, folder):
     _save(fig, written[-1])
 
     fig = Figure(figsize=(7, 4))
-    plotting.plot_metric_summary(result.metrics, metric="median_rel_err", ax=fig.add_subplot())
+    viz.plot_metric_summary(result.metrics, metric="median_rel_err", ax=fig.add_subplot())
     written.append(folder / "metrics_summary.png")
     _save(fig, written[-1])
 
@@ -77,7 +76,7 @@ def write_figures(result, scenario, folder):
         misfits[split], _ = data_misfit(ds.data, simulate_valid(forward, result.predictions[split]),
                                         ds.sigma)
     fig = Figure(figsize=(6, 4))
-    plotting.plot_misfit_histogram(misfits, ax=fig.add_subplot(), target=FIT_THRESHOLD)
+    viz.plot_misfit_histogram(misfits, ax=fig.add_subplot(), target=FIT_THRESHOLD)
     written.append(folder / "misfit.png")
     _save(fig, written[-1])
 
@@ -87,13 +86,13 @@ def write_figures(result, scenario, folder):
         idx = example_indices(misfits[split], n_examples)
         pred = result.predictions[split][idx]
         fig = Figure(figsize=(10, 3.2 * len(idx)))
-        plotting.plot_examples(
+        viz.plot_examples(
             forward, ds.models[idx], pred, ds.data[idx], simulate_valid(forward, pred),
             sigma=ds.sigma[idx],
             titles=[f"{SPLIT_TITLES[split]} #{i}: RMS misfit {misfits[split][i]:.2f}" for i in idx],
             fig=fig)
-        if split in result.members and _layered(forward, space):
-            _draw_model_bands(fig, result.members[split][:, idx], forward.n_layers)
+        if split in result.members:
+            viz.plot_example_bands(fig, forward, result.members[split][:, idx])
         written.append(folder / f"reconstructions_{split}.png")
         _save(fig, written[-1])
 
@@ -111,32 +110,6 @@ def write_figures(result, scenario, folder):
         written.append(folder / "profile_sections.png")
         _save(fig, written[-1])
     return written
-
-
-def _layered(forward, space):
-    """Whether models are [rho_1..rho_N, h_1..h_(N-1)] of an N-layer earth."""
-    n = getattr(forward, "n_layers", None)
-    return isinstance(n, (int, np.integer)) and list(space.names) == (
-        [f"rho_{i}" for i in range(1, n + 1)] + [f"h_{i}" for i in range(1, n)])
-
-
-def _draw_model_bands(fig, members, n_layers):
-    """Shade the ensemble's band on the model panel of each example row.
-
-    ``members``: (K, n_examples, n_params); row i of ``fig`` is a sub-figure
-    drawn by the forward model's ``plot_example``; its layered-model panel is
-    the Axes with a depth axis (as :func:`geoinv.plotting.plot_layered_model`
-    labels it).  Rows without one are left alone.
-    """
-    for i, sub in enumerate(fig.subfigs):
-        depth_axes = [ax for ax in sub.axes if ax.get_ylabel() == "Depth (m)"]
-        if not depth_axes:
-            continue
-        ax = depth_axes[0]
-        plotting.plot_layered_model_band(members[:, i, :n_layers], members[:, i, n_layers:],
-                                         ax=ax, depth_max=ax.get_ylim()[0])
-        if i == 0:
-            ax.legend(loc="best", fontsize="small")
 
 
 def _markdown_table(frame):
