@@ -29,7 +29,7 @@ OLD_MODULES = {
     "run": "workflow.run",
     "report": "workflow.report",
     "cli": "workflow.cli",
-    "plotting": "viz.plotting",
+    "plotting": "viz",
     "section_plots": "viz.sections",
 }
 """Old module name (under ``geoinv.``) -> its new home (under ``geoinv.``)."""

@@ -4,9 +4,13 @@ Every class takes its survey geometry in ``__init__`` and offers
 ``simulate(models) -> data`` vectorised over the batch (samples on axis 0),
 with ``parameter_names``/``parameter_units`` and ``data_names``/``data_units``.
 A scenario file selects a class by its ``kind`` (see ``FORWARD_MODELS``).
+The layered-earth operators (VES, MT1D, Refraction) derive from
+``LayeredForward``.  Forward models hold physics only; :mod:`geoinv.viz`
+draws them.
 """
 
-from .base import ForwardModel
+from ._geometry import interface_depths
+from .base import ForwardModel, LayeredForward
 from .ves import VES
 from .mt import MT1D
 from .refraction import Refraction
@@ -46,4 +50,5 @@ def make_forward(kind, **settings):
     return cls(**settings)
 
 
-__all__ = ["ForwardModel", "VES", "FORWARD_MODELS", "make_forward", "Refraction", "SelfPotential", "MT1D", "Gravity", "Magnetic"]
+__all__ = ["ForwardModel", "LayeredForward", "VES", "FORWARD_MODELS", "make_forward", "Refraction",
+           "SelfPotential", "MT1D", "Gravity", "Magnetic", "interface_depths"]

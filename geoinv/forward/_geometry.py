@@ -1,4 +1,4 @@
-"""Checks and labels shared by the forward models' survey geometries."""
+"""Checks, labels and layer geometry shared by the forward models."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 
 from .._checks import format_rows
 
-__all__ = ["survey_vector", "check_layers", "short_labels"]
+__all__ = ["survey_vector", "check_layers", "short_labels", "layer_names", "interface_depths"]
 
 
 def survey_vector(values, name, unit="m", positive=False, distinct=False):
@@ -115,3 +115,59 @@ def short_labels(values):
         if len(set(labels.values())) == distinct.size:
             break
     return [labels[v] for v in values]
+
+
+def layer_names(symbol, n_layers):
+    """Parameter names of an N-layer model, ``[p_1 .. p_N, h_1 .. h_(N-1)]``.
+
+    Parameters
+    ----------
+    symbol : str
+        Symbol of the per-layer property, e.g. ``"rho"`` or ``"v"``.
+    n_layers : int
+        Number of layers N, the half-space included.
+
+    Returns
+    -------
+    list of str, length 2 N - 1
+
+    Examples
+    --------
+    >>> layer_names("rho", 3)
+    ['rho_1', 'rho_2', 'rho_3', 'h_1', 'h_2']
+    """
+    return ([f"{symbol}_{i}" for i in range(1, n_layers + 1)]
+            + [f"h_{i}" for i in range(1, n_layers)])
+
+
+def interface_depths(models, n_layers):
+    """Depth of the bottom of each layer but the half-space.
+
+    Parameters
+    ----------
+    models : array_like, shape (n_positions, 2 n_layers - 1)
+        ``[rho_1 .. rho_N, h_1 .. h_(N-1)]`` (ohm.m, m), or any per-layer
+        property in place of rho.
+    n_layers : int
+
+    Returns
+    -------
+    ndarray, shape (n_positions, n_layers - 1)
+        Depths (m), positive down.
+
+    Raises
+    ------
+    ValueError
+        If ``models`` does not have ``2 n_layers - 1`` columns.
+
+    Examples
+    --------
+    >>> interface_depths([[100.0, 10.0, 1000.0, 2.0, 3.0]], 3).tolist()
+    [[2.0, 5.0]]
+    """
+    models = np.atleast_2d(np.asarray(models, dtype=np.float64))
+    if models.shape[1] != 2 * n_layers - 1:
+        raise ValueError(f"models must have {2 * n_layers - 1} columns for {n_layers} layers "
+                         f"(rho_1..rho_{n_layers}, h_1..h_{n_layers - 1}); "
+                         f"got {models.shape[1]}")
+    return np.cumsum(models[:, n_layers:], axis=1)

@@ -9,15 +9,37 @@ units and writes one method, ``_simulate``, which receives models that are
 already checked (float64, right width, finite, physical).  The public
 ``simulate`` does the checking, so the rhythm of every forward model is the
 same: check input, compute, shape output, return.
+
+:class:`LayeredForward` adds what the operators over a 1D layered earth
+(VES, MT, refraction) share: the number of layers, the naming of the layer
+parameters and the split of a model into layer values and thicknesses.
+Forward models hold physics only: their figures are drawn by
+:mod:`geoinv.viz` (:func:`geoinv.viz.plot_example`).
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from .._checks import format_rows
+from .._checks import check_int, format_rows
+from ._geometry import interface_depths, layer_names
 
-__all__ = ["ForwardModel", "format_rows"]
+__all__ = ["ForwardModel", "LayeredForward", "format_rows"]
+
+
+def moved_to_viz(old, new):
+    """Warn that ``old`` moved to ``geoinv.viz.<new>`` and return that function.
+
+    For the drawing methods and functions that left the forward models in
+    0.2; they keep working, with a DeprecationWarning, until 0.3.
+    """
+    warnings.warn(f"{old} is deprecated and will be removed in geoinv 0.3; "
+                  f"use geoinv.viz.{new}", DeprecationWarning, stacklevel=3)
+    from .. import viz
+
+    return getattr(viz, new)
 
 
 class ForwardModel:
@@ -27,8 +49,10 @@ class ForwardModel:
     ``parameter_names``, ``parameter_units``, ``data_names``, ``data_units``
     and implement ``_simulate(models)``.  They may override ``positive``
     (which parameters must be > 0; all by default), ``physical_rules`` (rules
-    of the physics beyond that), ``data_log``, ``data_bounds`` and
-    ``plot_example``.
+    of the physics beyond that), ``data_log`` and ``data_bounds``, and may
+    define an analytic ``jacobian`` (see :attr:`jacobian`).  Their figures
+    are drawn by :mod:`geoinv.viz` (register one in
+    ``geoinv.viz.EXAMPLE_FIGURES`` under the model's ``kind``).
 
     Attributes
     ----------
@@ -209,36 +233,28 @@ class ForwardModel:
         """
         return None
 
+    jacobian = None
+    """Optional hook: the analytic Jacobian, or None for finite differences.
+
+    A subclass that can differentiate its data defines a method
+    ``jacobian(models) -> ndarray, shape (n_samples, n_data, n_params)``,
+    d data / d models in physical units, for models of shape
+    (n_samples, n_params).  Here it is None (not a method), so that
+    :func:`geoinv.inversion.least_squares.levenberg_marquardt`, which uses a
+    ``jacobian`` when it is callable (``callable(getattr(forward,
+    "jacobian", None))``), falls back to one-sided finite differences of
+    ``simulate``."""
+
     def plot_example(self, fig, model_true, model_pred, data_obs, data_pred, sigma=None,
                      title=None, legend=True):
-        """Draw one inversion example (true vs predicted model, data fit).
+        """Deprecated: use :func:`geoinv.viz.plot_example` (``forward`` first).
 
-        The default draws the data against their index and the parameters as
-        bars; forward models override it with the figure their method's
-        users expect (a sounding curve beside a layered model, an anomaly
-        profile above the body, ...).
-
-        Parameters
-        ----------
-        fig : matplotlib Figure or SubFigure
-            Where to draw (filled by this call).
-        model_true : ndarray, shape (n_params,) or None
-            None for field data.
-        model_pred : ndarray, shape (n_params,)
-        data_obs, data_pred : ndarray, shape (n_data,)
-        sigma : ndarray, shape (n_data,), optional
-        title : str, optional
-        legend : bool
-            Draw the legends (the first row of a grid only, say).
-
-        Returns
-        -------
-        fig
+        Draws one inversion example into ``fig`` with the figure geoinv.viz
+        registers for this model's ``kind``; returns ``fig``.
         """
-        from ..viz.plotting import plot_generic_example
-
-        return plot_generic_example(self, fig, model_true, model_pred, data_obs, data_pred,
-                                    sigma=sigma, title=title, legend=legend)
+        draw = moved_to_viz("ForwardModel.plot_example", "plot_example")
+        return draw(self, fig, model_true, model_pred, data_obs, data_pred, sigma=sigma,
+                    title=title, legend=legend)
 
     def settings(self):
         """Keyword arguments that rebuild this forward model (for saving)."""
@@ -248,3 +264,88 @@ class ForwardModel:
         args = ", ".join(f"{k}={v!r}" for k, v in self.settings().items()
                          if not isinstance(v, (list, np.ndarray)))
         return f"{type(self).__name__}({args})"
+
+
+class LayeredForward(ForwardModel):
+    """Base class of the forward models over a 1D layered earth.
+
+    Layers are numbered top-down and the last one is a half-space; a model
+    vector is ``[p_1 .. p_N, h_1 .. h_(N-1)]``: one property p per layer
+    (:attr:`layer_symbol`, in :attr:`layer_unit`: the resistivity rho in
+    ohm.m for VES and MT, the velocity v in m/s for refraction), then the
+    thicknesses h of the upper layers (m).  A subclass sets ``layer_symbol``
+    and ``layer_unit`` and calls ``super().__init__(n_layers)`` from its own
+    ``__init__``, which sets :attr:`n_layers`, ``parameter_names`` and
+    ``parameter_units``.
+
+    Parameters
+    ----------
+    n_layers : int
+        Number of layers N >= 1, the half-space included.
+
+    Raises
+    ------
+    ValueError
+        If ``n_layers`` is not an integer >= 1.
+
+    Attributes
+    ----------
+    n_layers : int
+    layer_symbol : str
+        Symbol of the per-layer property in the parameter names.
+    layer_unit : str
+        Its unit.
+    """
+
+    layer_symbol = "rho"
+    layer_unit = "ohm.m"
+
+    def __init__(self, n_layers):
+        self.n_layers = check_int(n_layers, "n_layers", 1)
+        self.parameter_names = layer_names(self.layer_symbol, self.n_layers)
+        self.parameter_units = [self.layer_unit] * self.n_layers + ["m"] * (self.n_layers - 1)
+
+    def split_models(self, models):
+        """Split models into layer values and thicknesses.
+
+        Parameters
+        ----------
+        models : array_like, shape (n_samples, 2 N - 1) or (2 N - 1,)
+
+        Returns
+        -------
+        values : ndarray, shape (n_samples, N) or (N,)
+            The per-layer property (``layer_unit``), top-down.
+        thickness : ndarray, shape (n_samples, N - 1) or (N - 1,)
+            Thicknesses of the upper layers (m).
+
+        Raises
+        ------
+        ValueError
+            If the models do not have 2 N - 1 columns.
+
+        Examples
+        --------
+        >>> from geoinv.forward import VES
+        >>> rho, h = VES([1.0, 10.0], n_layers=2).split_models([[100.0, 10.0, 5.0]])
+        >>> rho.tolist(), h.tolist()
+        ([[100.0, 10.0]], [[5.0]])
+        """
+        single = np.ndim(models) == 1
+        models = self._as_batch(models)
+        values, thickness = models[:, :self.n_layers], models[:, self.n_layers:]
+        return (values[0], thickness[0]) if single else (values, thickness)
+
+    def interface_depths(self, models):
+        """Depth of the bottom of each layer but the half-space.
+
+        Parameters
+        ----------
+        models : array_like, shape (n_samples, 2 N - 1) or (2 N - 1,)
+
+        Returns
+        -------
+        ndarray, shape (n_samples, N - 1)
+            Depths (m), positive down.
+        """
+        return interface_depths(models, self.n_layers)

@@ -66,7 +66,7 @@ import numbers
 import numpy as np
 
 from ._geometry import survey_vector
-from .base import ForwardModel, format_rows
+from .base import ForwardModel, format_rows, moved_to_viz
 
 __all__ = ["Gravity", "sphere_gz", "cylinder_gz", "prism_gz", "G", "SI_TO_MGAL", "BODIES"]
 
@@ -446,131 +446,12 @@ class Gravity(ForwardModel):
         return {"x": self.x.tolist(), "body": self.body, "length": self.length}
 
     def outline(self, model, depth_max=None):
-        """The body's cross-section in the (x, z) plane, for drawing.
-
-        Parameters
-        ----------
-        model : array_like, shape (n_params,)
-        depth_max : float, optional
-            Unused (every gravity body is closed).
-
-        Returns
-        -------
-        (xs, zs) : tuple of ndarray
-            A closed polygon (m), z down.
-        """
-        model = np.asarray(model, dtype=np.float64)
-        if self.body == "prism":
-            x0, width, top, bottom, _ = model
-            xs = x0 + 0.5 * width * np.array([-1, 1, 1, -1, -1])
-            return xs, np.array([top, top, bottom, bottom, top])
-        x0, depth, radius, _ = model
-        t = np.linspace(0.0, 2.0 * np.pi, 121)
-        return x0 + abs(radius) * np.cos(t), depth + abs(radius) * np.sin(t)
-
-    def _section_depth(self, models):
-        models = [np.asarray(m, dtype=np.float64) for m in models]
-        if self.body == "prism":
-            deepest = max(max(m[2], m[3]) for m in models)
-        else:
-            deepest = max(m[1] + abs(m[2]) for m in models)
-        return 1.25 * deepest if deepest > 0 else 10.0
-
-    def plot_example(self, fig, model_true, model_pred, data_obs, data_pred, sigma=None,
-                     title=None, legend=True):
-        """Anomaly profile (top) above the cross-section with the bodies (bottom).
-
-        Observed g_z are markers with error bars, the response of the
-        predicted model a red line; in the section (z down, near true scale
-        when the panel is tall enough, else exaggerated vertically) the true
-        body is outlined in black and the predicted one dashed red.  See
-        :meth:`ForwardModel.plot_example`.
-        """
-        models = [m for m in (model_true, model_pred) if m is not None]
-        return plot_profile_example(
-            fig, self.x, model_true, model_pred, data_obs, data_pred, sigma=sigma,
-            outline=self.outline, depth_max=self._section_depth(models),
-            data_label="g_z (mGal)", title=title, legend=legend)
+        """Deprecated: use :func:`geoinv.viz.body_outline` (``body`` first)."""
+        return moved_to_viz("Gravity.outline", "body_outline")(self.body, model, depth_max)
 
 
-def plot_profile_example(fig, x, model_true, model_pred, data_obs, data_pred, *, outline,
-                         depth_max, data_label, sigma=None, title=None, legend=True):
-    """Draw an anomaly profile above a cross-section of the body (shared x axis).
-
-    Parameters
-    ----------
-    fig : matplotlib Figure or SubFigure
-        Empty figure to draw in.
-    x : ndarray, shape (n_stations,)
-        Station positions (m).
-    model_true : ndarray, shape (n_params,), or None
-    model_pred : ndarray, shape (n_params,)
-    data_obs : ndarray, shape (n_stations,)
-        Observed anomaly, drawn as markers (with ``sigma`` as error bars).
-    data_pred : ndarray, shape (n_stations,) or None
-        Response of ``model_pred``, drawn as a red line (NaN when the
-        prediction is unphysical: then a note says so).
-    outline : callable
-        ``outline(model, depth_max) -> (xs, zs)``, the body's cross-section.
-    depth_max : float
-        Depth (m) at the bottom of the section.
-    data_label : str
-        Label of the data axis, with the unit.
-    sigma : ndarray, shape (n_stations,), optional
-    title : str, optional
-    legend : bool
-
-    Returns
-    -------
-    fig
-    """
-    from ..viz.plotting import _PRED_KW, _TRUE_KW, _style_ax
-
-    order = np.argsort(x)
-    xs = np.asarray(x, dtype=float)[order]
-    ax_d, ax_s = fig.subplots(2, 1, sharex=True, height_ratios=[1.0, 1.0])
-    obs = np.asarray(data_obs, dtype=float)[order]
-    if sigma is not None:
-        err = np.broadcast_to(np.asarray(sigma, dtype=float), np.shape(x))[order]
-        ax_d.errorbar(xs, obs, yerr=err, fmt="o", ms=3.5, color="black", elinewidth=0.8,
-                      capsize=1.5, label="observed")
-    else:
-        ax_d.plot(xs, obs, "o", ms=3.5, color="black", label="observed")
-    unphysical = data_pred is None or not np.isfinite(data_pred).all()
-    if data_pred is not None and not unphysical:
-        ax_d.plot(xs, np.asarray(data_pred, dtype=float)[order], color=_PRED_KW["color"],
-                  linewidth=1.8, label="response of predicted model")
-    ax_d.set_ylabel(data_label)
-    ax_d.axhline(0.0, color="0.6", linewidth=0.6)
-    if unphysical:
-        ax_d.text(0.01, 0.95, "predicted model unphysical: no response", transform=ax_d.transAxes,
-                  ha="left", va="top", fontsize="small", color=_PRED_KW["color"])
-
-    span = xs[-1] - xs[0] if xs.size > 1 else max(1.0, abs(xs[0]))
-    if model_true is not None:
-        ax_s.plot(*outline(model_true, depth_max), color=_TRUE_KW["color"],
-                  linewidth=_TRUE_KW["linewidth"], label="true body")
-    ax_s.plot(*outline(model_pred, depth_max), color=_PRED_KW["color"],
-              linestyle=_PRED_KW["linestyle"], linewidth=_PRED_KW["linewidth"],
-              label="predicted body")
-    ax_s.plot(xs, np.zeros_like(xs), "v", color="0.35", ms=3, clip_on=False, label="stations")
-    ax_s.set_xlim(xs[0] - 0.03 * span, xs[-1] + 0.03 * span)
-    ax_s.set_xlabel("x along profile (m)")
-    ax_s.set_ylabel("depth z (m)")
-    # Near true scale where the panel is tall enough: then the depth axis
-    # shows as much as an equal aspect would (estimated from the figure's
-    # size, before layout); otherwise it is stretched to depth_max.
-    root = fig.figure
-    width_in = fig.bbox.width / root.dpi - 1.2             # less the y-axis labels
-    height_in = (fig.bbox.height / root.dpi - 1.2) / 2.0   # less title, x labels, gaps
-    equal_depth = 1.06 * span * height_in / width_in if width_in > 0 else 0.0
-    ax_s.set_ylim(max(depth_max, equal_depth), 0.0)
-    for ax in (ax_d, ax_s):
-        _style_ax(ax)
-    if legend:
-        handles = ax_d.get_legend_handles_labels()[0] + [
-            h for h in ax_s.get_legend_handles_labels()[0] if h.get_label() != "stations"]
-        ax_d.legend(handles=handles, loc="best", ncols=2, fontsize="x-small", framealpha=0.85)
-    if title is not None:
-        fig.suptitle(title, fontsize="medium")
-    return fig
+def __getattr__(name):
+    if name == "plot_profile_example":      # moved to geoinv.viz in 0.2
+        return moved_to_viz("geoinv.forward.gravity.plot_profile_example",
+                            "plot_anomaly_over_body")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -83,13 +83,8 @@ import numbers
 import numpy as np
 
 from ._geometry import survey_vector
-from .base import ForwardModel
-from .gravity import (
-    check_choice,
-    check_parameters,
-    plot_profile_example,
-    station_labels,
-)
+from .base import ForwardModel, moved_to_viz
+from .gravity import check_choice, check_parameters, station_labels
 
 __all__ = ["Magnetic", "sphere_total_field", "dike_total_field", "thin_dike_total_field",
            "field_direction", "BODIES"]
@@ -439,55 +434,5 @@ class Magnetic(ForwardModel):
                 "declination": self.declination, "azimuth": self.azimuth, "field": self.field}
 
     def outline(self, model, depth_max):
-        """The body's cross-section in the (x, z) plane, for drawing.
-
-        Parameters
-        ----------
-        model : array_like, shape (n_params,)
-        depth_max : float
-            Depth (m) the infinitely deep dikes are drawn to (a little beyond).
-
-        Returns
-        -------
-        (xs, zs) : tuple of ndarray
-            A closed polygon for the sphere, an open one (sides and top) for
-            the dike and a line for the thin dike (m, z down).
-        """
-        model = np.asarray(model, dtype=np.float64)
-        if self.body == "sphere":
-            x0, depth, radius, _ = model
-            t = np.linspace(0.0, 2.0 * np.pi, 121)
-            return x0 + abs(radius) * np.cos(t), depth + abs(radius) * np.sin(t)
-        x0, depth, dip = model[0], model[1], model[-2]
-        half = 0.5 * model[2] if self.body == "dike" else 0.0
-        down = np.exp(1j * np.radians(dip))
-        reach = max(depth_max - depth, 0.0) * 1.1 / max(abs(down.imag), 1e-3)
-        left, right = x0 - half + 1j * depth, x0 + half + 1j * depth
-        if self.body == "thin_dike":
-            corners = np.array([left, left + reach * down])
-        else:
-            corners = np.array([left + reach * down, left, right, right + reach * down])
-        return corners.real, corners.imag
-
-    def _section_depth(self, models):
-        depths = [np.asarray(m, dtype=np.float64)[1] for m in models]
-        if self.body == "sphere":
-            deepest = max(np.asarray(m)[1] + abs(np.asarray(m)[2]) for m in models)
-            return 1.25 * deepest if deepest > 0 else 10.0
-        return max(4.0 * max(depths), 0.15 * np.ptp(self.x), 10.0)
-
-    def plot_example(self, fig, model_true, model_pred, data_obs, data_pred, sigma=None,
-                     title=None, legend=True):
-        """Anomaly profile (top) above the cross-section with the bodies (bottom).
-
-        Observed dT are markers with error bars, the response of the
-        predicted model a red line; in the section (z down) the true body is
-        outlined in black and the predicted one dashed red (dikes drawn
-        open at the bottom: they reach infinite depth).  See
-        :meth:`ForwardModel.plot_example`.
-        """
-        models = [m for m in (model_true, model_pred) if m is not None]
-        return plot_profile_example(
-            fig, self.x, model_true, model_pred, data_obs, data_pred, sigma=sigma,
-            outline=self.outline, depth_max=self._section_depth(models),
-            data_label="dT (nT)", title=title, legend=legend)
+        """Deprecated: use :func:`geoinv.viz.body_outline` (``body`` first)."""
+        return moved_to_viz("Magnetic.outline", "body_outline")(self.body, model, depth_max)

@@ -79,11 +79,9 @@ References
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from .base import ForwardModel
+from .base import LayeredForward
 from ._threads import map_chunks
 from ._geometry import check_layers, short_labels, survey_vector
 
@@ -302,7 +300,7 @@ def apparent_resistivity_phase(periods, rho, thickness):
 # Forward-model class
 # --------------------------------------------------------------------------
 
-class MT1D(ForwardModel):
+class MT1D(LayeredForward):
     """Magnetotelluric sounding over an N-layer earth.
 
     Model vector ``[rho_1 .. rho_N, h_1 .. h_(N-1)]`` (ohm.m, m; top-down, last
@@ -340,17 +338,12 @@ class MT1D(ForwardModel):
 
     def __init__(self, periods, n_layers):
         periods = survey_vector(periods, "periods", unit="s", positive=True).copy()
-        if isinstance(n_layers, bool) or not isinstance(n_layers, numbers.Integral) or n_layers < 1:
-            raise ValueError(f"n_layers must be an integer >= 1; got {n_layers!r}")
+        super().__init__(n_layers)
         labels = [f"T={t}s" for t in short_labels(periods)]
         if len(set(labels)) != len(labels):
             raise ValueError("periods holds duplicate values; give each period once")
         periods.setflags(write=False)
         self.periods = periods
-        self.n_layers = int(n_layers)
-        self.parameter_names = ([f"rho_{i}" for i in range(1, self.n_layers + 1)]
-                                + [f"h_{i}" for i in range(1, self.n_layers)])
-        self.parameter_units = ["ohm.m"] * self.n_layers + ["m"] * (self.n_layers - 1)
         self.data_names = ([f"rho_a@{label}" for label in labels]
                            + [f"phase@{label}" for label in labels])
         self.data_units = ["ohm.m"] * periods.size + ["deg"] * periods.size
@@ -400,79 +393,3 @@ class MT1D(ForwardModel):
         data_low = np.concatenate([np.full(m, low[:n].min()), np.zeros(m)])
         data_high = np.concatenate([np.full(m, high[:n].max()), np.full(m, 90.0)])
         return data_low, data_high
-
-    def plot_example(self, fig, model_true, model_pred, data_obs, data_pred, sigma=None,
-                     title=None, legend=True):
-        """Layered model (true and predicted) beside the sounding curves.
-
-        Left: the models against depth (:func:`geoinv.plotting.plot_layered_model`).
-        Right: apparent resistivity against period on log-log axes (top) and
-        phase against period (bottom, 0-90 degrees); the observed data as
-        markers with error bars ``sigma``, the response of the predicted model
-        as a line.  See :meth:`ForwardModel.plot_example` for the parameters.
-        """
-        return _plot_example(self.periods, self.n_layers, fig, model_true, model_pred, data_obs,
-                             data_pred, sigma=sigma, title=title, legend=legend)
-
-
-_TRUE_KW = dict(color="black", linestyle="-", linewidth=2.0, label="true")  # as for VES
-_PRED_KW = dict(color="#d62728", linestyle="--", linewidth=2.0, label="predicted")
-
-
-def _plot_example(periods, n_layers, fig, model_true, model_pred, data_obs, data_pred,
-                  sigma=None, title=None, legend=True):
-    """Draw :meth:`MT1D.plot_example` into ``fig``; returns ``fig``."""
-    from ..viz.plotting import plot_layered_model, plot_sounding
-
-    m = periods.size
-    data_obs = np.asarray(data_obs, dtype=np.float64)
-    data_pred = None if data_pred is None else np.asarray(data_pred, dtype=np.float64)
-    if sigma is not None:
-        sigma = np.broadcast_to(np.asarray(sigma, dtype=np.float64), (2 * m,))
-    axes = fig.subplot_mosaic([["model", "rho_a"], ["model", "phase"]], width_ratios=[1, 1.35])
-    ax_model, ax_rho, ax_phase = axes["model"], axes["rho_a"], axes["phase"]
-
-    rho_p, h_p = np.split(np.asarray(model_pred, dtype=np.float64), [n_layers])
-    totals = [h_p.sum()]
-    if model_true is not None:
-        rho_t, h_t = np.split(np.asarray(model_true, dtype=np.float64), [n_layers])
-        totals.append(h_t.sum())
-    depth_max = 1.5 * max(totals) if max(totals) > 0 else 1000.0
-    if model_true is not None:
-        plot_layered_model(rho_t, h_t, ax=ax_model, depth_max=depth_max, **_TRUE_KW)
-    plot_layered_model(rho_p, h_p, ax=ax_model, depth_max=depth_max, **_PRED_KW)
-    ax_model.set_title("Layered model", fontsize="medium")
-
-    order = np.argsort(periods)
-    t = periods[order]
-    obs_kw = dict(label="observed", markersize=3.5)
-    pred_kw = dict(color=_PRED_KW["color"], label="response of predicted model")
-    plot_sounding(t, data_obs[:m][order], ax=ax_rho, style="data",
-                  sigma=None if sigma is None else sigma[:m][order], **obs_kw)
-    if data_pred is not None and np.isfinite(data_pred).all():
-        plot_sounding(t, data_pred[:m][order], ax=ax_rho, style="model", **pred_kw)
-    ax_rho.set_xlabel("")
-    ax_rho.set_ylabel("App. resistivity\n(ohm.m)")
-    ax_rho.tick_params(labelbottom=False)
-    ax_rho.set_title("Sounding", fontsize="medium")
-
-    ax_phase.sharex(ax_rho)
-    ax_phase.axhline(45.0, color="0.6", linestyle=":", linewidth=1.0, gid="half_space")
-    yerr = None if sigma is None else sigma[m:][order]
-    ax_phase.errorbar(t, data_obs[m:][order], yerr=yerr, marker="o", linestyle="none",
-                      color="black", elinewidth=0.8, capsize=2, **obs_kw)
-    if data_pred is not None and np.isfinite(data_pred).all():
-        ax_phase.plot(t, data_pred[m:][order], linestyle="-", linewidth=1.8, **pred_kw)
-    ax_phase.set_xscale("log")
-    ax_phase.set_ylim(0.0, 90.0)
-    ax_phase.set_yticks([0, 15, 30, 45, 60, 75, 90])
-    ax_phase.set_xlabel("Period (s)")
-    ax_phase.set_ylabel("Phase (deg)")
-    ax_phase.grid(True, color="0.88", linewidth=0.6)
-    ax_phase.set_axisbelow(True)
-    if legend:
-        ax_model.legend(loc="best", fontsize="small")
-        ax_rho.legend(loc="best", fontsize="small")
-    if title is not None:
-        fig.suptitle(title)
-    return fig

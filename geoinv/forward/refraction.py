@@ -55,12 +55,10 @@ velocity inversion, is rejected as above.)
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from ._geometry import check_layers, short_labels, survey_vector
-from .base import ForwardModel, format_rows
+from .base import LayeredForward, format_rows
 
 __all__ = [
     "Refraction",
@@ -252,7 +250,7 @@ def first_arrival_times(offsets, velocities, thickness):
 # Forward-model class
 # --------------------------------------------------------------------------
 
-class Refraction(ForwardModel):
+class Refraction(LayeredForward):
     """Seismic refraction first arrivals over an N-layer earth.
 
     Model vector ``[v_1 .. v_N, h_1 .. h_(N-1)]`` (m/s, m; top-down, last
@@ -284,23 +282,20 @@ class Refraction(ForwardModel):
     """
 
     kind = "refraction"
+    layer_symbol = "v"
+    layer_unit = "m/s"
     data_log = False
     """Times enter the network linearly: they are positive but span less
     than a decade per offset, and the noise of picked times is absolute."""
 
     def __init__(self, offsets, n_layers):
         offsets = survey_vector(offsets, "offsets", positive=True).copy()
-        if isinstance(n_layers, bool) or not isinstance(n_layers, numbers.Integral) or n_layers < 1:
-            raise ValueError(f"n_layers must be an integer >= 1; got {n_layers!r}")
+        super().__init__(n_layers)
         labels = short_labels(offsets)
         if len(set(labels)) != len(labels):
             raise ValueError("offsets holds duplicate values; give each offset once")
         offsets.setflags(write=False)
         self.offsets = offsets
-        self.n_layers = int(n_layers)
-        self.parameter_names = ([f"v_{i}" for i in range(1, self.n_layers + 1)]
-                                + [f"h_{i}" for i in range(1, self.n_layers)])
-        self.parameter_units = ["m/s"] * self.n_layers + ["m"] * (self.n_layers - 1)
         self.data_names = [f"t@x={label}m" for label in labels]
         self.data_units = ["s"] * offsets.size
 
@@ -353,70 +348,3 @@ class Refraction(ForwardModel):
         t_low = _first_arrivals(self.offsets, 1.0 / fastest[np.newaxis], low[np.newaxis, n:])
         t_high = _first_arrivals(self.offsets, 1.0 / slowest[np.newaxis], high[np.newaxis, n:])
         return t_low[0], t_high[0]
-
-    def plot_example(self, fig, model_true, model_pred, data_obs, data_pred, sigma=None,
-                     title=None, legend=True):
-        """Travel-time curve (left) beside the velocity-depth model (right).
-
-        Observed first arrivals are markers with their noise as error bars,
-        the response of the predicted model a line, and the travel-time
-        branches of the predicted model thin dotted lines (also where they
-        are not first arrivals).  Times are drawn in ms.  See
-        :meth:`ForwardModel.plot_example`.
-        """
-        from ..viz.plotting import _style_ax
-
-        n = self.n_layers
-        ax_t, ax_v = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.5, 1]})
-        order = np.argsort(self.offsets)
-        x = self.offsets[order]
-        ms = 1e3
-        x_line = np.linspace(0.0, x[-1], 200)
-        model_pred = np.asarray(model_pred, dtype=np.float64)
-        predicted_ok = bool(self.valid_rows(model_pred)[0])
-        if predicted_ok:
-            tau = intercept_times(model_pred[:n], model_pred[n:])
-            for k in range(n):
-                ax_t.plot(x_line, ms * (x_line / model_pred[k] + tau[k]), ":", color="#d62728",
-                          linewidth=0.8, label="branches (predicted)" if k == 0 else None)
-        yerr = None if sigma is None else ms * np.asarray(sigma)[order]
-        ax_t.errorbar(x, ms * np.asarray(data_obs)[order], yerr=yerr, fmt="o", ms=3.5,
-                      color="black", elinewidth=0.8, capsize=1.5, label="observed")
-        if data_pred is not None and np.isfinite(data_pred).all():
-            ax_t.plot(np.r_[0.0, x], ms * np.r_[0.0, np.asarray(data_pred)[order]], "-",
-                      color="#d62728", linewidth=1.6, label="response of predicted model")
-        shown = [np.asarray(data_obs, dtype=np.float64)]
-        if data_pred is not None:
-            shown.append(np.asarray(data_pred, dtype=np.float64))
-        t_top = 1.15 * ms * np.nanmax(np.concatenate(shown))
-        ax_t.set_xlim(0.0, 1.02 * x[-1])
-        ax_t.set_ylim(0.0, t_top)
-        ax_t.set_xlabel("Offset (m)")
-        ax_t.set_ylabel("First-arrival time (ms)")
-        ax_t.set_title("Travel times", fontsize="medium")
-
-        models = [(model_pred, "#d62728", "--", "predicted")]
-        if model_true is not None:
-            models.insert(0, (np.asarray(model_true, dtype=np.float64), "black", "-", "true"))
-        totals = [m[n:].sum() for m, *_ in models if np.isfinite(m).all()]
-        depth_max = 1.5 * max(totals) if totals and max(totals) > 0 else 10.0
-        for model, color, style, label in models:
-            v, h = model[:n], model[n:]
-            tops = np.r_[0.0, np.cumsum(h)]
-            depth = np.r_[np.repeat(tops, 2)[1:], depth_max]
-            velocity = np.repeat(v, 2)
-            ax_v.plot(velocity, depth, style, color=color, linewidth=2.0, label=label)
-        ax_v.set_ylim(depth_max, 0.0)
-        ax_v.set_xlabel("Velocity (m/s)")
-        ax_v.set_ylabel("Depth (m)")
-        ax_v.set_title("Velocity model", fontsize="medium")
-        for ax in (ax_t, ax_v):
-            _style_ax(ax)
-            if legend:
-                ax.legend(loc="best", fontsize="small")
-        if not predicted_ok:
-            ax_v.text(0.5, 0.02, "predicted model unphysical", transform=ax_v.transAxes,
-                      ha="center", va="bottom", fontsize="small", color="#d62728")
-        if title is not None:
-            fig.suptitle(title)
-        return fig

@@ -70,7 +70,6 @@ Large batches are cut into chunks that fit in cache, shared between up to
 
 from __future__ import annotations
 
-import numbers
 from functools import lru_cache
 
 import numpy as np
@@ -78,7 +77,7 @@ import numpy as np
 from ._filters import HANKEL_FILTERS
 from ._threads import DEFAULT_THREADS, map_chunks
 from ._geometry import check_layers, short_labels, survey_vector
-from .base import ForwardModel, format_rows
+from .base import LayeredForward, format_rows
 
 __all__ = [
     "VES",
@@ -485,7 +484,7 @@ def apparent_resistivity_wenner(ab2, rho, thickness, *, hankel_filter="key_201",
 # Forward-model class
 # --------------------------------------------------------------------------
 
-class VES(ForwardModel):
+class VES(LayeredForward):
     """Vertical electrical sounding over an N-layer earth.
 
     Model vector ``[rho_1 .. rho_N, h_1 .. h_(N-1)]`` (ohm.m, m; top-down, last
@@ -529,8 +528,7 @@ class VES(ForwardModel):
 
     def __init__(self, ab2, n_layers, array="schlumberger", mn2=None, hankel_filter="key_201"):
         ab2 = survey_vector(ab2, "ab2", positive=True).copy()
-        if isinstance(n_layers, bool) or not isinstance(n_layers, numbers.Integral) or n_layers < 1:
-            raise ValueError(f"n_layers must be an integer >= 1; got {n_layers!r}")
+        super().__init__(n_layers)
         array_name = str(array).lower()
         if array_name not in ARRAYS:
             raise ValueError(f"unknown array {array!r}; choose one of {', '.join(ARRAYS)}")
@@ -545,12 +543,8 @@ class VES(ForwardModel):
                 array_.setflags(write=False)   # the operator below is built for them
         self.ab2 = ab2
         self.mn2 = mn2
-        self.n_layers = int(n_layers)
         self.array = array_name
         self.hankel_filter = hankel_filter
-        self.parameter_names = ([f"rho_{i}" for i in range(1, self.n_layers + 1)]
-                                + [f"h_{i}" for i in range(1, self.n_layers)])
-        self.parameter_units = ["ohm.m"] * self.n_layers + ["m"] * (self.n_layers - 1)
         labels = [f"ab2={x}m" for x in short_labels(ab2)]
         if mn2 is not None:
             labels = [f"{a},mn2={m}m" for a, m in zip(labels, short_labels(mn2))]
@@ -598,16 +592,3 @@ class VES(ForwardModel):
             )
         n = self.n_layers
         return (np.full(self.n_data, low[:n].min()), np.full(self.n_data, high[:n].max()))
-
-    def plot_example(self, fig, model_true, model_pred, data_obs, data_pred, sigma=None,
-                     title=None, legend=True):
-        """Layered model (true and predicted) beside the sounding curves.
-
-        See :meth:`ForwardModel.plot_example`; drawn by
-        :func:`geoinv.plotting.plot_ves_reconstruction`.
-        """
-        from ..viz.plotting import plot_ves_reconstruction
-
-        return plot_ves_reconstruction(self.ab2, model_true, model_pred, data_obs, data_pred,
-                                       self.n_layers, sigma=sigma, title=title, fig=fig,
-                                       legend=legend)

@@ -32,6 +32,8 @@ import numpy as np
 from ..prior.dataset import Dataset
 from ..evaluation.metrics import data_misfit, simulate_valid
 from ..prior.model_space import as_generator
+from ..forward import interface_depths  # noqa: F401  (moved in 0.2; importable from here too)
+from ..viz.sections import layered_section  # noqa: F401  (moved in 0.2; importable from here too)
 
 __all__ = ["PROFILE_SHAPES", "EXAMPLE_PROFILE", "Profile", "profile_models", "simulate_profile",
            "ProfileInversion", "invert_profile", "interface_depths", "layered_section"]
@@ -246,48 +248,3 @@ def invert_profile(inversion, data, sigma, *, rng=None, **lm_options):
     lsq = refine(inversion, data, sigma, models=network, rng=rng, **lm_options)
     return ProfileInversion({"network": network, "network_lm": lsq.models},
                             {"network": rms_network, "network_lm": lsq.rms}, lsq)
-
-
-def interface_depths(models, n_layers):
-    """Depth of the bottom of each layer but the half-space.
-
-    Parameters
-    ----------
-    models : array_like, shape (n_positions, 2 n_layers - 1)
-        ``[rho_1 .. rho_N, h_1 .. h_(N-1)]`` (ohm.m, m).
-    n_layers : int
-
-    Returns
-    -------
-    ndarray, shape (n_positions, n_layers - 1)
-        Depths (m), positive down.
-    """
-    models = np.atleast_2d(np.asarray(models, dtype=np.float64))
-    if models.shape[1] != 2 * n_layers - 1:
-        raise ValueError(f"models must have {2 * n_layers - 1} columns for {n_layers} layers "
-                         f"(rho_1..rho_{n_layers}, h_1..h_{n_layers - 1}); "
-                         f"got {models.shape[1]}")
-    return np.cumsum(models[:, n_layers:], axis=1)
-
-
-def layered_section(models, n_layers, depth):
-    """log10 resistivity of the stitched layered models on a depth grid.
-
-    Parameters
-    ----------
-    models : array_like, shape (n_positions, 2 n_layers - 1)
-    n_layers : int
-    depth : array_like, shape (n_depth,)
-        Depths (m, positive down) where the section is sampled.
-
-    Returns
-    -------
-    ndarray, shape (n_depth, n_positions)
-        log10 rho (ohm.m) of the layer holding each depth (a depth exactly
-        on an interface belongs to the layer below).
-    """
-    models = np.atleast_2d(np.asarray(models, dtype=np.float64))
-    bottoms = interface_depths(models, n_layers)                   # (n, N - 1)
-    depth = np.asarray(depth, dtype=np.float64)
-    layer = (depth[:, None, None] >= bottoms[None, :, :]).sum(axis=2)   # (n_depth, n)
-    return np.log10(np.take_along_axis(models[:, :n_layers].T, layer, axis=0))

@@ -8,13 +8,12 @@ and a model is ``[rho_1 .. rho_N, h_1 .. h_(N-1)]`` (ohm.m, m).
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
-from .plotting import METHOD_LABELS
-from ..inversion.profile import interface_depths, layered_section
+from ..forward import interface_depths
+from .style import _GRID_KW, METHOD_LABELS, _get_ax, _new_figure
 
-__all__ = ["plot_section", "plot_profile_sections", "position_edges"]
+__all__ = ["plot_section", "plot_profile_sections", "position_edges", "layered_section"]
 
 _CMAP = "viridis"
 _N_DEPTH = 300                 # depth samples of a section: staircase <= depth_max / 300
@@ -37,6 +36,30 @@ def position_edges(x):
         return np.array([x[0] - 0.5, x[0] + 0.5])
     mid = 0.5 * (x[1:] + x[:-1])
     return np.concatenate([[x[0] - (mid[0] - x[0])], mid, [x[-1] + (x[-1] - mid[-1])]])
+
+
+def layered_section(models, n_layers, depth):
+    """log10 resistivity of the stitched layered models on a depth grid.
+
+    Parameters
+    ----------
+    models : array_like, shape (n_positions, 2 n_layers - 1)
+        ``[rho_1 .. rho_N, h_1 .. h_(N-1)]`` (ohm.m, m).
+    n_layers : int
+    depth : array_like, shape (n_depth,)
+        Depths (m, positive down) where the section is sampled.
+
+    Returns
+    -------
+    ndarray, shape (n_depth, n_positions)
+        log10 rho (ohm.m) of the layer holding each depth (a depth exactly
+        on an interface belongs to the layer below).
+    """
+    models = np.atleast_2d(np.asarray(models, dtype=np.float64))
+    bottoms = interface_depths(models, n_layers)                   # (n, N - 1)
+    depth = np.asarray(depth, dtype=np.float64)
+    layer = (depth[:, None, None] >= bottoms[None, :, :]).sum(axis=2)   # (n_depth, n)
+    return np.log10(np.take_along_axis(models[:, :n_layers].T, layer, axis=0))
 
 
 def _default_depth_max(models, n_layers):
@@ -74,8 +97,7 @@ def plot_section(x, models, n_layers, ax=None, depth_max=None, vmin=None, vmax=N
     models = np.atleast_2d(np.asarray(models, dtype=np.float64))
     if models.shape[0] != x.size:
         raise ValueError(f"models has {models.shape[0]} rows but x has {x.size} positions")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8.0, 3.0), layout="constrained")
+    ax = _get_ax(ax, (8.0, 3.0))
     if depth_max is None:
         depth_max = _default_depth_max(models, n_layers)
     z_edges = np.linspace(0.0, depth_max, _N_DEPTH + 1)
@@ -144,7 +166,7 @@ def plot_profile_sections(x, sections, n_layers, misfits=None, fig=None, depth_m
     n_rows = len(sections) + (misfits is not None)
     ratios = [1.0] * len(sections) + ([0.6] if misfits is not None else [])
     if fig is None:
-        fig = plt.figure(figsize=(8.5, 1.9 * sum(ratios) + 0.8), layout="constrained")
+        fig = _new_figure((8.5, 1.9 * sum(ratios) + 0.8))
     axes = fig.subplots(n_rows, 1, sharex=True, gridspec_kw={"height_ratios": ratios},
                         squeeze=False)[:, 0]
     for ax, (label, models) in zip(axes, sections.items()):
@@ -165,6 +187,6 @@ def plot_profile_sections(x, sections, n_layers, misfits=None, fig=None, depth_m
         ax.set_yscale("log")
         ax.set_ylabel("RMS misfit")
         ax.legend(loc="best", fontsize="small", frameon=False, ncol=len(misfits))
-        ax.grid(True, color="0.88", linewidth=0.6)
+        ax.grid(True, **_GRID_KW)
     axes[-1].set_xlabel("Position along profile (m)")
     return fig

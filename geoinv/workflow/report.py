@@ -13,9 +13,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..viz import plotting
-from ..viz.plotting import METHOD_LABELS, plot_misfit_by_method
-from ..viz.sections import plot_profile_sections
+from .. import viz
+from ..viz import METHOD_LABELS, plot_misfit_by_method, plot_profile_sections
 from ..evaluation.metrics import FIT_THRESHOLD, simulate_valid
 
 __all__ = ["write_figures", "write_report", "header", "example_indices", "training_summary",
@@ -71,16 +70,16 @@ def network_figures(scenario, datasets, predictions, std, members, misfits, metr
     figures = {}
 
     def predicted_vs_true(fig):
-        plotting.plot_predicted_vs_true(
+        viz.plot_predicted_vs_true(
             {s: datasets[s].models for s in SPLITS}, {s: predictions[s] for s in SPLITS},
             space.names, space.units, space.log, bounds=(space.low, space.high), fig=fig,
             std={s: std[s] for s in SPLITS} if std else None)
 
     figures["predicted_vs_true.png"] = ((12, 3.6 * int(np.ceil(space.n_params / 3))),
                                         predicted_vs_true)
-    figures["metrics_summary.png"] = ((7, 4), lambda fig: plotting.plot_metric_summary(
+    figures["metrics_summary.png"] = ((7, 4), lambda fig: viz.plot_metric_summary(
         metrics, metric="median_rel_err", ax=fig.add_subplot()))
-    figures["misfit.png"] = ((6, 4), lambda fig: plotting.plot_misfit_histogram(
+    figures["misfit.png"] = ((6, 4), lambda fig: viz.plot_misfit_histogram(
         misfits, ax=fig.add_subplot(), target=FIT_THRESHOLD))
     n_examples = scenario.report.n_examples
     for split in SPLITS if n_examples > 0 else ():
@@ -95,13 +94,13 @@ def network_figures(scenario, datasets, predictions, std, members, misfits, metr
 def _examples_drawer(forward, ds, pred, idx, misfit, split, members):
     def draw(fig):
         chosen = pred[idx]
-        plotting.plot_examples(
+        viz.plot_examples(
             forward, ds.models[idx], chosen, ds.data[idx], simulate_valid(forward, chosen),
             sigma=ds.sigma[idx],
             titles=[f"{SPLIT_TITLES[split]} #{i}: RMS misfit {misfit[i]:.2f}" for i in idx],
             fig=fig)
-        if members is not None and _layered(forward):
-            _draw_model_bands(fig, members[:, idx], forward.n_layers)
+        if members is not None:
+            viz.plot_example_bands(fig, forward, members[:, idx])
     return draw
 
 
@@ -116,29 +115,6 @@ def profile_figures(forward, line_models, inverted):
     return {"profile_sections.png": ((11, 10), lambda fig: plot_profile_sections(
         line_models.x, {"true": line_models.models, **inverted.models}, forward.n_layers,
         misfits=inverted.rms, fig=fig))}
-
-
-def _draw_model_bands(fig, members, n_layers):
-    """Shade the ensemble's band on the model panel of each example row.
-
-    ``members``: (K, n_examples, n_params); row i of ``fig`` is a sub-figure
-    drawn by :func:`geoinv.viz.plot_examples`; its layered-model panel is the
-    Axes with a depth axis.  Rows without one are left alone.
-    """
-    for i, sub in enumerate(fig.subfigs):
-        depth_axes = [ax for ax in sub.axes if ax.get_ylabel() == "Depth (m)"]
-        if not depth_axes:
-            continue
-        ax = depth_axes[0]
-        plotting.plot_layered_model_band(members[:, i, :n_layers], members[:, i, n_layers:],
-                                         ax=ax, depth_max=ax.get_ylim()[0])
-        if i == 0:
-            ax.legend(loc="best", fontsize="small")
-
-
-def _layered(forward):
-    """Whether the forward model's models are layered earths (steps against depth)."""
-    return hasattr(forward, "n_layers")
 
 
 def _markdown_table(frame):

@@ -88,7 +88,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..forward import FORWARD_MODELS, make_forward
+from ..forward import FORWARD_MODELS, LayeredForward, make_forward
 from ..prior.model_space import ModelSpace, Parameter
 from ..prior.noise import GaussianNoise
 from .sections import (NetworkSection, OODSection, RefineSection, ReportSection, SamplesSection,
@@ -254,7 +254,7 @@ def _profile(doc, forward, space):
     """[profile]: a synthetic line of soundings over a laterally varying earth."""
     from ..inversion.profile import PROFILE_SHAPES, profile_models
 
-    if not hasattr(forward, "n_layers"):
+    if not isinstance(forward, LayeredForward):
         raise ScenarioError(f"[profile]: needs a layered forward model, not kind {forward.kind!r}")
     table = _table(doc, "profile", [*PROFILE_DEFAULTS, "model"])
     resolved = {

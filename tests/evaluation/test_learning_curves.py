@@ -8,7 +8,7 @@ import pytest
 from geoinv import GaussianNoise, ModelSpace, Parameter, make_dataset
 from geoinv.forward import VES
 from geoinv.evaluation.learning_curves import hidden_size_curve, sample_size_curve, select_hidden
-from geoinv.viz.plotting import plot_learning_curve
+from geoinv.viz import plot_learning_curve
 from geoinv.nn.training import Adam
 
 

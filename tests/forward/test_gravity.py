@@ -20,6 +20,7 @@ from scipy import integrate
 import geoinv.forward.gravity as gravity_module
 from geoinv.forward import FORWARD_MODELS, Gravity, make_forward
 from geoinv.forward.gravity import cylinder_gz, prism_gz, sphere_gz
+from geoinv.viz import plot_example
 from geoinv.workflow.scenario import load_scenario
 
 matplotlib.use("Agg")
@@ -325,8 +326,8 @@ def test_plot_example_draws_profile_and_section(body, kwargs, true, pred):
     data = grav.simulate(true)
     pred_data = grav.simulate(pred) if grav.valid_rows([pred])[0] else np.full(X.size, np.nan)
     fig = Figure(figsize=(8, 6))
-    out = grav.plot_example(fig, np.array(true), np.array(pred), data, pred_data,
-                            sigma=np.full(X.size, 0.005), title="example")
+    out = plot_example(grav, fig, np.array(true), np.array(pred), data, pred_data,
+                       sigma=np.full(X.size, 0.005), title="example")
     assert out is fig
     ax_data, ax_section = fig.axes[:2]
     assert ax_section.get_ylim()[0] > ax_section.get_ylim()[1] == 0.0   # z down
@@ -334,7 +335,7 @@ def test_plot_example_draws_profile_and_section(body, kwargs, true, pred):
     fig.savefig(__import__("io").BytesIO(), format="png")
     # field data: no true model
     fig = Figure(figsize=(8, 4))
-    grav.plot_example(fig, None, np.array(true), data, data, legend=False)
+    plot_example(grav, fig, None, np.array(true), data, data, legend=False)
 
 
 @pytest.mark.parametrize("name", ["gravity_sphere", "gravity_prism"])

@@ -28,6 +28,7 @@ from geoinv.forward.magnetic import (
     sphere_total_field,
     thin_dike_total_field,
 )
+from geoinv.viz import plot_example
 from geoinv.workflow.scenario import load_scenario
 
 matplotlib.use("Agg")
@@ -360,8 +361,8 @@ def test_plot_example_draws_profile_and_section(body, true, pred):
     data = mag.simulate(true)
     pred_data = mag.simulate(pred) if mag.valid_rows([pred])[0] else np.full(X.size, np.nan)
     fig = Figure(figsize=(8, 6))
-    assert mag.plot_example(fig, np.array(true), np.array(pred), data, pred_data,
-                            sigma=np.full(X.size, 1.0), title="example") is fig
+    assert plot_example(mag, fig, np.array(true), np.array(pred), data, pred_data,
+                        sigma=np.full(X.size, 1.0), title="example") is fig
     ax_section = fig.axes[1]
     assert ax_section.get_ylim()[0] > ax_section.get_ylim()[1] == 0.0   # z down
     fig.savefig(__import__("io").BytesIO(), format="png")

@@ -23,6 +23,7 @@ from scipy.optimize import least_squares
 import geoinv.forward.mt as mt_module
 from geoinv.forward import FORWARD_MODELS, MT1D, make_forward
 from geoinv.forward.mt import MU_0, apparent_resistivity_phase, impedance
+from geoinv.viz import plot_example
 
 matplotlib.use("Agg")
 
@@ -429,7 +430,7 @@ def test_plot_example_draws_model_and_both_curves():
     obs, sim = mt.simulate(true), mt.simulate(pred)
     sigma = np.concatenate([0.05 * obs[:20], np.full(20, 1.5)])
     fig = Figure(figsize=(9, 3.5), layout="constrained")
-    out = mt.plot_example(fig, true, pred, obs, sim, sigma=sigma, title="example")
+    out = plot_example(mt, fig, true, pred, obs, sim, sigma=sigma, title="example")
     assert out is fig
     ax_model, ax_rho, ax_phase = fig.axes
     assert ax_rho.get_xscale() == ax_rho.get_yscale() == "log"
@@ -442,7 +443,7 @@ def test_plot_example_draws_model_and_both_curves():
     assert len(ax_model.lines) == 2                  # true and predicted models
     # field data: no true model
     fig = Figure()
-    mt.plot_example(fig, None, pred, obs, sim)
+    plot_example(mt, fig, None, pred, obs, sim)
     assert len(fig.axes[0].lines) == 1
 
 

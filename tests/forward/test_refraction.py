@@ -25,6 +25,7 @@ from geoinv.forward.refraction import (
     intercept_times,
     travel_time_branches,
 )
+from geoinv.viz import plot_example
 from geoinv.workflow.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -343,8 +344,8 @@ def test_plot_example_draws_both_panels(tmp_path):
     pred = np.array([520.0, 1400.0, 3600.0, 6.5, 11.0])
     obs = refraction.simulate(true) + 1e-3 * np.random.default_rng(0).standard_normal(24)
     fig = plt.figure(figsize=(10, 3.2), layout="constrained")
-    out = refraction.plot_example(fig, true, pred, obs, refraction.simulate(pred),
-                                  sigma=np.full(24, 1e-3), title="example")
+    out = plot_example(refraction, fig, true, pred, obs, refraction.simulate(pred),
+                       sigma=np.full(24, 1e-3), title="example")
     assert out is fig and len(fig.axes) == 2
     assert fig.axes[1].get_xlabel() == "Velocity (m/s)"
     assert fig.axes[1].get_ylim()[0] > fig.axes[1].get_ylim()[1]      # depth downwards
@@ -353,7 +354,7 @@ def test_plot_example_draws_both_panels(tmp_path):
     # field data and an unphysical prediction draw too
     fig = plt.figure()
     bad = np.array([1500.0, 1400.0, 3600.0, 6.5, 11.0])
-    refraction.plot_example(fig, None, bad, obs, np.full(24, np.nan), legend=False)
+    plot_example(refraction, fig, None, bad, obs, np.full(24, np.nan), legend=False)
     plt.close(fig)
 
 

@@ -20,6 +20,7 @@ import pytest
 import geoinv.forward.self_potential as sp_module
 from geoinv.forward import FORWARD_MODELS, SelfPotential, make_forward
 from geoinv.forward.self_potential import SHAPE_FACTORS, sp_anomaly
+from geoinv.viz import plot_example
 from geoinv.workflow.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -233,8 +234,8 @@ def test_plot_example_draws_profile_and_section(tmp_path):
     pred = np.array([-18000.0, 14.0, 12.0, 70.0])
     obs = sp.simulate(true) + np.random.default_rng(0).standard_normal(41)
     fig = plt.figure(figsize=(8, 5), layout="constrained")
-    out = sp.plot_example(fig, true, pred, obs, sp.simulate(pred), sigma=np.ones(41),
-                          title="example")
+    out = plot_example(sp, fig, true, pred, obs, sp.simulate(pred), sigma=np.ones(41),
+                       title="example")
     assert out is fig and len(fig.axes) == 2
     section = fig.axes[1]
     assert section.get_ylabel() == "Depth (m)"
@@ -242,8 +243,8 @@ def test_plot_example_draws_profile_and_section(tmp_path):
     fig.savefig(tmp_path / "sp.png")
     plt.close(fig)
     fig = plt.figure()
-    sp.plot_example(fig, None, np.array([-1.0, -3.0, 0.0, 0.0]), obs, np.full(41, np.nan),
-                    legend=False)
+    plot_example(sp, fig, None, np.array([-1.0, -3.0, 0.0, 0.0]), obs, np.full(41, np.nan),
+                 legend=False)
     plt.close(fig)
 
 

@@ -10,7 +10,7 @@ from geoinv import GaussianNoise, ModelSpace, NetworkInversion, Parameter, make_
 from geoinv.inversion.ensemble import EnsembleInversion, mean_and_std
 from geoinv.evaluation.metrics import evaluate, uncertainty_metrics
 from geoinv.forward import VES
-from geoinv.viz.plotting import plot_history, plot_layered_model_band, plot_predicted_vs_true
+from geoinv.viz import plot_history, plot_layered_model_band, plot_predicted_vs_true
 from geoinv.nn.training import Adam
 
 

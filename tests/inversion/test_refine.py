@@ -9,7 +9,7 @@ from geoinv import ModelSpace, Parameter, make_dataset
 from geoinv.forward import VES
 from geoinv.evaluation.compare import compare_methods
 from geoinv.inversion.refine import METHODS, fitted_outside_box, generic_start, refine
-from geoinv.viz.plotting import plot_misfit_by_method
+from geoinv.viz import plot_misfit_by_method
 from geoinv.inversion.least_squares import levenberg_marquardt
 
 
