@@ -168,6 +168,81 @@ def test_divergence_stops_and_keeps_finite_weights():
     assert history.best_epoch < len(history.epochs)
 
 
+def test_a_diverging_learning_rate_stops_and_keeps_the_initial_weights():
+    # lr = 50 with a linear output: E jumps from 0.19 to ~3e13 in the first
+    # epoch, far above DIVERGENCE_FACTOR (1e3) times the initial loss; the
+    # initial weights (epoch 0) are the best candidate, so they are restored
+    X, T = _problem()
+    net = BPNetwork(3, 5, 2, output_activation="purelin", rng=0)
+    w0, E0 = net.flat_weights(), net.loss(X, T)
+    with np.errstate(all="ignore"):
+        history = GradientDescent(learning_rate=50.0, batch_size=5, max_epochs=100,
+                                  patience=None).fit(net, X, T, rng=0)
+    assert history.stop_reason == "diverged" and history.epochs == [1]
+    assert history.train_loss[0] > 1e3 * E0
+    assert history.best_epoch == 0 and history.initial_loss == E0
+    np.testing.assert_array_equal(net.flat_weights(), w0)
+    assert net.loss(X, T) <= E0
+    assert history.warning() == (f"training diverged at epoch 1 (loss "
+                                 f"{history.train_loss[0]:.3g}); lower learning_rate")
+
+
+def test_growth_after_progress_is_divergence_and_the_best_epoch_is_kept():
+    # purelin layers, batch steps with lr 50: the first epochs may still
+    # improve, then the loss grows by orders of magnitude; the weights of the
+    # best epoch (never those of the diverged ones) are restored
+    X, T = _problem()
+    net = BPNetwork(3, 5, 2, hidden_activation="purelin", output_activation="purelin", rng=0)
+    E0 = net.loss(X, T)
+    with np.errstate(all="ignore"):
+        history = GradientDescent(learning_rate=50.0, mode="batch", max_epochs=1000,
+                                  patience=None).fit(net, X, T)
+    assert history.stop_reason == "diverged"
+    best = min([E0] + history.train_loss[:-1])
+    assert history.train_loss[-1] > 1e3 * best or not np.isfinite(history.train_loss[-1])
+    assert net.loss(X, T) == pytest.approx(best, rel=1e-12) and net.loss(X, T) <= E0
+
+
+def test_saturated_outputs_make_no_progress():
+    # logsig outputs with lr 1e4: every unit saturates, E sticks at ~0.29,
+    # eight times the initial 0.036, and no epoch improves on the initial
+    # weights: stop_reason "no_progress", and the initial weights are kept
+    X, T = _problem()
+    net = BPNetwork(3, 5, 2, rng=0)
+    w0, E0 = net.flat_weights(), net.loss(X, T)
+    with np.errstate(all="ignore"):
+        history = GradientDescent(learning_rate=1e4, batch_size=5, max_epochs=300,
+                                  patience=20).fit(net, X, T, rng=0)
+    assert history.stop_reason == "no_progress" and len(history.epochs) == 20
+    assert min(history.train_loss) > 5 * E0
+    np.testing.assert_array_equal(net.flat_weights(), w0)
+    assert history.warning().startswith("training made no progress: none of 20 epochs "
+                                        "improved on the initial weights (loss 0.0361)")
+
+
+def test_still_improving_when_cut_short_by_max_epochs():
+    X, T = _problem()
+    history = GradientDescent(max_epochs=20, patience=None).fit(
+        BPNetwork(3, 5, 2, rng=0), X, T, rng=0)
+    # gd with lr 0.1 is far from converged after 20 epochs: the loss falls
+    # in every one of them, and the best epoch is the last
+    assert history.stop_reason == "max_epochs" and history.best_epoch == 20
+    assert all(np.diff(history.train_loss) < 0)
+    assert history.still_improving
+    assert history.warning() == ("training stopped at max_epochs (epoch 20) while the loss "
+                                 "was still improving (best epoch 20); raise max_epochs")
+    # the last 10 % of 20 epochs are epochs 19 and 20
+    for best, improving in ((18, False), (19, True)):
+        h = History(epochs=list(range(1, 21)), best_epoch=best, stop_reason="max_epochs")
+        assert h.still_improving is improving
+    assert not History(epochs=[1, 2], best_epoch=2, stop_reason="patience").still_improving
+    # early stopping: ended by patience, not cut short, nothing to say
+    stopped = GradientDescent(max_epochs=500, patience=2, learning_rate=0.5).fit(
+        BPNetwork(3, 5, 2, rng=3), X, 1.0 - T, X, T, rng=0)
+    assert stopped.stop_reason == "patience" and len(stopped.epochs) == stopped.best_epoch + 2
+    assert not stopped.still_improving and stopped.warning() is None
+
+
 def test_blas_runs_on_one_thread_inside_fit():
     threadpoolctl = pytest.importorskip("threadpoolctl")
 

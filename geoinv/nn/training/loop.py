@@ -1,17 +1,21 @@
 """The epoch loop every trainer shares: :class:`Trainer`, :class:`History`.
 
-:meth:`Trainer.fit` checks the data, runs epochs until a stopping rule
-fires, and leaves the network with the best weights.  After each epoch it records the training loss and the validation
+:meth:`Trainer.fit` checks the data, evaluates the loss of the initial
+weights (epoch 0, the first candidate for the best weights), then runs
+epochs until a stopping rule fires, and leaves the network with the best
+weights.  After each epoch it records the training loss and the validation
 loss in a :class:`History` and reports to the progress callback.  It stops:
 
 - at ``max_epochs``, or when ``max_seconds`` have passed;
 - when the monitored loss has not improved for ``patience`` epochs;
 - when the monitored loss reaches ``target_loss``;
-- when a loss stops being finite;
+- when training diverges: a loss that is not finite, or a monitored loss
+  above :data:`DIVERGENCE_FACTOR` times the best so far;
 - when the optimiser says it cannot go on (Levenberg-Marquardt's mu above
   its maximum, L-BFGS converged).
 
-The monitored loss
+If no epoch improved on the initial weights, the run ends with
+``stop_reason="no_progress"`` (and the initial weights).  The monitored loss
 is the validation loss if a validation set is given, else the training loss.
 BLAS is limited to one thread during ``fit``: training multiplies small
 matrices, where threads only add synchronisation, and on a busy two-core
@@ -37,7 +41,13 @@ import numpy as np
 
 from ..._checks import check_bool, check_choice, check_float, check_int
 
-__all__ = ["History", "Trainer"]
+__all__ = ["History", "Trainer", "DIVERGENCE_FACTOR"]
+
+DIVERGENCE_FACTOR = 1e3
+"""Training has diverged when the monitored loss exceeds this times the best so far."""
+
+IMPROVING_TAIL = 0.1
+"""History.still_improving: a new best within this fraction of the last epochs."""
 
 
 @dataclass
@@ -60,14 +70,18 @@ class History:
         Epoch of the best monitored loss (the lowest, up to ``min_delta``;
         the validation loss if given, else the training loss), whose weights
         the network holds after ``fit`` (unless ``restore_best=False``);
-        0 means the initial weights (no epoch improved, e.g. the first epoch
-        diverged).
+        0 means the initial weights (no epoch improved on them).
     stop_reason : str
-        ``"max_epochs"``, ``"patience"``, ``"target"``, ``"diverged"`` (the
-        loss became NaN or infinite), ``"mu_max"`` (Levenberg-Marquardt found no step that lowers the loss
+        ``"max_epochs"``, ``"patience"``, ``"target"``, ``"diverged"`` (a
+        loss became NaN or infinite, or the monitored loss grew above
+        :data:`DIVERGENCE_FACTOR` times the best so far), ``"no_progress"``
+        (training ended without any epoch better than the initial weights),
+        ``"mu_max"`` (Levenberg-Marquardt found no step that lowers the loss
         before mu exceeded ``mu_max``), ``"converged"`` (L-BFGS met its
         tolerance), ``"time"`` (the ``max_seconds`` budget ran out) or
         ``"interrupted"`` (KeyboardInterrupt).
+    initial_loss : float
+        The monitored loss of the initial weights (epoch 0); NaN before fit.
     """
 
     epochs: list = field(default_factory=list)
@@ -76,6 +90,7 @@ class History:
     seconds: list = field(default_factory=list)
     best_epoch: int = 0
     stop_reason: str = ""
+    initial_loss: float = math.nan
 
     def to_frame(self):
         """Return the history as a DataFrame, one row per epoch.
@@ -89,6 +104,42 @@ class History:
 
         return pd.DataFrame({"epoch": self.epochs, "train_loss": self.train_loss,
                              "val_loss": self.val_loss, "seconds": self.seconds})
+
+    @property
+    def still_improving(self):
+        """Whether training was cut short while the monitored loss still improved.
+
+        True when the run ended at ``max_epochs`` (or its time budget) and
+        its best epoch lies within the last :data:`IMPROVING_TAIL` (10 %) of
+        the epochs: more epochs would probably have helped.
+        """
+        n = len(self.epochs)
+        tail = max(1, math.ceil(IMPROVING_TAIL * n))
+        return self.stop_reason in ("max_epochs", "time") and self.best_epoch > n - tail
+
+    def warning(self):
+        """One line for the user when the run went wrong or stopped short, else None.
+
+        Examples
+        --------
+        >>> History(epochs=[1, 2], train_loss=[3e12, 5e40], stop_reason="diverged").warning()
+        'training diverged at epoch 2 (loss 5e+40); lower learning_rate'
+        """
+        n = len(self.epochs)
+        if self.stop_reason == "diverged":
+            loss = f" (loss {self._monitored(-1):.3g})" if n else ""
+            return f"training diverged at epoch {n}{loss}; lower learning_rate"
+        if self.stop_reason == "no_progress":
+            return (f"training made no progress: none of {n} epochs improved on the initial "
+                    f"weights (loss {self.initial_loss:.3g}); lower learning_rate")
+        if self.still_improving:
+            return (f"training stopped at {self.stop_reason} (epoch {n}) while the loss was "
+                    f"still improving (best epoch {self.best_epoch}); raise max_epochs")
+        return None
+
+    def _monitored(self, i):
+        val = self.val_loss[i] if self.val_loss else math.nan
+        return self.train_loss[i] if math.isnan(val) else val
 
 
 def _check_progress(value, name):
@@ -123,9 +174,18 @@ class _Loop:
         self.X_val_aug, self.T_val = X_val_aug, T_val
         self.rng, self._resample = rng, resample
         self.history = trainer.history_
-        self.best_loss, self.best_w, self.wait = math.inf, net.weights.copy(), 0
-        self.done = False
         self.start = time.perf_counter()
+        # epoch 0: the initial weights are the first candidate for the best
+        initial = self._monitored_loss()
+        self.history.initial_loss = initial
+        self.best_loss = initial if math.isfinite(initial) else math.inf
+        self.best_w, self.wait = net.weights.copy(), 0
+        self.done = False
+
+    def _monitored_loss(self):
+        if self.X_val_aug is not None:
+            return self.net.loss_of_augmented(self.X_val_aug, self.T_val)
+        return self.net.loss_of_augmented(self.X_aug, self.T)
 
     @property
     def epoch(self):
@@ -143,6 +203,8 @@ class _Loop:
         self.X_aug[:, 1:] = X
 
     def stop(self, reason):
+        if reason in ("patience", "max_epochs", "time") and self.history.best_epoch == 0:
+            reason = "no_progress"
         self.history.stop_reason = reason
         self.done = True
 
@@ -167,7 +229,8 @@ class _Loop:
             trainer.progress(epoch, trainer.max_epochs, train_loss, val_loss, elapsed)
 
         monitored = val_loss if has_val else train_loss
-        if not (math.isfinite(train_loss) and math.isfinite(monitored)):
+        if (not (math.isfinite(train_loss) and math.isfinite(monitored))
+                or (self.best_loss > 0 and monitored > DIVERGENCE_FACTOR * self.best_loss)):
             self.stop("diverged")
             return True
         if monitored < self.best_loss - trainer.min_delta:
@@ -349,7 +412,8 @@ class Trainer:
         Returns
         -------
         History
-            Also stored as ``self.history_``.
+            Also stored as ``self.history_``; ``History.warning()`` says when
+            the run diverged, made no progress or was cut short.
 
         Raises
         ------
