@@ -133,8 +133,9 @@ class History:
             return (f"training made no progress: none of {n} epochs improved on the initial "
                     f"weights (loss {self.initial_loss:.3g}); lower learning_rate")
         if self.still_improving:
-            return (f"training stopped at {self.stop_reason} (epoch {n}) while the loss was "
-                    f"still improving (best epoch {self.best_epoch}); raise max_epochs")
+            limit = "max_epochs" if self.stop_reason == "max_epochs" else "max_seconds"
+            return (f"training stopped at {limit} (epoch {n}) while the loss was still "
+                    f"improving (best epoch {self.best_epoch}); raise {limit}")
         return None
 
     def _monitored(self, i):
