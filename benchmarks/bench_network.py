@@ -32,11 +32,11 @@ def main(argv=None):
     T = rng.uniform(0.1, 0.9, (args.samples, 3))
 
     net = BPNetwork(30, 40, 3, rng=0)
-    X_aug = net._augment(X)
+    X_aug = net.augment(X)
     times = []
     for _ in range(args.epochs):
         t0 = time.perf_counter()
-        net._loss_aug(X_aug, T)
+        net.loss_of_augmented(X_aug, T)
         times.append(time.perf_counter() - t0)
     print(f"30-40-3 logsig, {args.samples} samples")
     print(f"  loss eval on the full set      {1e3 * np.median(times):8.1f} ms")

@@ -4,7 +4,7 @@
                                         [--epochs 4] [--budget 20] [--threads 1]
 
 Peers are compared only where installed (``pip install ".[bench]"``: scikit-learn
-and torch; threadpoolctl comes with scikit-learn).
+and torch).
 
 Speed.  The same 30-40-6 network with logistic sigmoids, float64, on 50,000
 random samples (inputs in [-1, 1], targets in [0.1, 0.9]), mini-batch SGD
@@ -25,7 +25,8 @@ epochs after the first, then the median over ``--repeats`` runs):
   indexed from a fresh permutation each epoch.
 
 BLAS is limited to ``--threads`` threads (1 by default, as torch) with
-threadpoolctl when it is installed.
+threadpoolctl; geoinv's trainers run on one BLAS thread whatever ``--threads``
+says (``Trainer.fit`` pins it).
 
 Quality.  The data of scenarios/ves_3layer.toml (20,000 training and 2,000
 validation soundings, drawn with the scenario's seed exactly as

@@ -107,8 +107,9 @@ class EnsembleInversion:
                                         train_data=train_data, scenario=scenario, dtype=dtype)
         members = [first] + [
             NetworkInversion(forward, space,
-                             BPNetwork(forward.n_data, n_hidden, space.n_params, hidden=hidden,
-                                       output=output, rng=seed, dtype=dtype),
+                             BPNetwork(forward.n_data, n_hidden, space.n_params,
+                                       hidden_activation=hidden, output_activation=output,
+                                       rng=seed, dtype=dtype),
                              first.data_scaler, first.model_scaler, scenario)
             for seed in seeds[1:]]
         return cls(members, scenario=scenario)

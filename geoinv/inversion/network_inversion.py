@@ -116,7 +116,8 @@ class NetworkInversion:
             )
         data_scaler, model_scaler = _scalers(forward, space, data_bounds, output)
         network = BPNetwork(forward.n_data, n_hidden, space.n_params,
-                            hidden=hidden, output=output, rng=rng, dtype=dtype)
+                            hidden_activation=hidden, output_activation=output, rng=rng,
+                            dtype=dtype)
         return cls(forward, space, network, data_scaler, model_scaler, scenario)
 
     # -- the data flow ---------------------------------------------------------

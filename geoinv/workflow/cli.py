@@ -104,7 +104,7 @@ def main(argv=None):
             sys.stdout.write(dump_toml(scenario.config))
             return 0
         from .run import run_scenario
-        from ..nn.training import TerminalProgress
+        from .progress import TerminalProgress
 
         out = Path(args.out) if args.out else Path("runs") / scenario.name
         progress = None if args.quiet else TerminalProgress(stream=sys.stderr)

@@ -31,7 +31,7 @@ def test_unknown_activation_lists_valid_names():
     with pytest.raises(ValueError, match="logsig, tansig, purelin"):
         get_activation("relu")
     with pytest.raises(ValueError, match="unknown activation 'sigmoid'"):
-        BPNetwork(2, 3, 1, hidden="sigmoid")
+        BPNetwork(2, 3, 1, hidden_activation="sigmoid")
 
 
 def test_activation_values():
@@ -82,7 +82,7 @@ def test_derivative_writes_into_out():
 @pytest.mark.parametrize("output", NAMES)
 def test_gradients_match_central_differences(hidden, output):
     rng = np.random.default_rng(42)
-    net = BPNetwork(3, 4, 2, hidden=hidden, output=output, rng=rng)
+    net = BPNetwork(3, 4, 2, hidden_activation=hidden, output_activation=output, rng=rng)
     # Weights of order one (larger than the initial ones) put the sigmoids in
     # their curved part, so that every term of the chain rule matters.
     net.V = rng.normal(0, 1, net.V.shape)
@@ -117,7 +117,7 @@ def test_gradients_match_central_differences(hidden, output):
                                             ("purelin", "tansig")])
 def test_jacobian_matches_central_differences_for_every_weight(hidden, output):
     rng = np.random.default_rng(7)
-    net = BPNetwork(3, 4, 2, hidden=hidden, output=output, rng=rng)
+    net = BPNetwork(3, 4, 2, hidden_activation=hidden, output_activation=output, rng=rng)
     net.V = rng.normal(0, 1, net.V.shape)      # curved part of the sigmoids
     net.W = rng.normal(0, 1, net.W.shape)
     X = rng.uniform(-1, 1, (6, 3))
@@ -156,16 +156,60 @@ def test_jacobian_gives_the_gradient():
     np.testing.assert_allclose(J.T @ (net.predict(X) - T).ravel() / 300, g, rtol=0, atol=1e-15)
 
 
+def test_jacobian_batch_gradient_and_one_sample_steps_agree():
+    # The three users of the one backward pass tie together: the gradient of
+    # sample p's error is J[p]^T (O[p] - T[p]), a step on a batch of one row
+    # gives exactly that, and the batch gradient is the mean over the rows.
+    rng = np.random.default_rng(11)
+    net = BPNetwork(4, 6, 3, hidden_activation="tansig", output_activation="logsig", rng=2)
+    net.V = rng.normal(0, 1, net.V.shape)      # curved part of the sigmoids
+    net.W = rng.normal(0, 1, net.W.shape)
+    X, T = rng.uniform(-1, 1, (9, 4)), rng.uniform(0.1, 0.9, (9, 3))
+    X_aug = net.augment(X)
+    J, O = net.jacobian(X), net.predict(X)
+    per_sample = np.empty((9, net.n_weights))
+    for p in range(9):
+        E_p = net.batch_gradient_into(X_aug[p:p + 1], T[p:p + 1], 1.0, net.workspace(1),
+                                      *net.layer_views(per_sample[p]), want_loss=True)
+        assert E_p == pytest.approx(0.5 * ((T[p] - O[p]) ** 2).sum(), rel=1e-14)
+        # entries are O(0.1 .. 1) sums of n_out = 3 products: rounding ~1e-16
+        np.testing.assert_allclose(per_sample[p], J[p].T @ (O[p] - T[p]), rtol=0, atol=1e-15)
+    batch = np.empty(net.n_weights)
+    E = net.batch_gradient_into(X_aug, T, 1.0, net.workspace(9), *net.layer_views(batch),
+                                want_loss=True)
+    np.testing.assert_allclose(batch, per_sample.mean(axis=0), rtol=0, atol=1e-15)
+    assert E == pytest.approx(net.loss(X, T), rel=1e-14)
+    # and the public gradient: the same backward pass from the forward signals
+    dE_dV, dE_dW = net.gradients(X, T)
+    np.testing.assert_allclose(np.concatenate([dE_dV.ravel(), dE_dW.ravel()]), batch,
+                               rtol=0, atol=1e-15)
+
+
+def test_gradient_of_a_large_set_is_accumulated_in_chunks():
+    import geoinv.nn.network as network
+
+    rng = np.random.default_rng(6)
+    net = BPNetwork(3, 4, 2, rng=0)
+    n = network.LOSS_CHUNK + 40
+    X, T = rng.uniform(-1, 1, (n, 3)), rng.uniform(0.1, 0.9, (n, 2))
+    grad = np.empty(net.n_weights)
+    E = net.gradient_of_augmented(net.augment(X), T, grad)
+    E_ref, g_ref = net.loss_and_gradient(X, T)
+    # chunk-weighted sums against one sum: rounding of ~300 terms (1e-16 each)
+    np.testing.assert_allclose(grad, g_ref, rtol=0, atol=1e-15)
+    assert E == pytest.approx(E_ref, rel=1e-13)
+
+
 def test_fast_batch_path_matches_backward():
     rng = np.random.default_rng(2)
     for dtype, tol in ((np.float64, 1e-15), (np.float32, 1e-6)):
         net = BPNetwork(5, 7, 3, rng=0, dtype=dtype)
         X, T = rng.uniform(-1, 1, (40, 5)), rng.uniform(0.1, 0.9, (40, 3))
         dE_dV, dE_dW = net.gradients(X, T)
-        X_aug, T_c = net._augment(net._check_X(X)), net._check_T(T, 40)
+        X_aug, T_c = net.augment(X), net.check_targets(T, 40)
         grad_V, grad_W = np.empty_like(net.V), np.empty_like(net.W)
-        E = net._batch_gradient_into(X_aug, T_c, -0.5, net._workspace(40), grad_V, grad_W,
-                                     want_loss=True)
+        E = net.batch_gradient_into(X_aug, T_c, -0.5, net.workspace(40), grad_V, grad_W,
+                                    want_loss=True)
         # the factor -0.5 / n is folded into delta_o: the same numbers to rounding
         np.testing.assert_allclose(grad_V, -0.5 * dE_dV, rtol=0, atol=tol)
         np.testing.assert_allclose(grad_W, -0.5 * dE_dW, rtol=0, atol=tol)
@@ -350,7 +394,7 @@ def test_flat_weights_are_V_then_W():
 
 def test_round_trips_give_identical_predictions(tmp_path):
     rng = np.random.default_rng(5)
-    net = BPNetwork(4, 6, 2, hidden="tansig", output="purelin", rng=5)
+    net = BPNetwork(4, 6, 2, hidden_activation="tansig", output_activation="purelin", rng=5)
     X = rng.uniform(size=(10, 4))
     expected = net.predict(X)
 
@@ -359,7 +403,7 @@ def test_round_trips_give_identical_predictions(tmp_path):
     np.savez(tmp_path / "net.npz", **net.to_dict())
     with np.load(tmp_path / "net.npz") as f:
         loaded = BPNetwork.from_dict(f)
-    assert (loaded.hidden, loaded.output) == ("tansig", "purelin")
+    assert (loaded.hidden_activation, loaded.output_activation) == ("tansig", "purelin")
     assert np.array_equal(loaded.predict(X), expected)
 
     d = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in net.to_dict().items()}
@@ -375,10 +419,44 @@ def test_round_trips_give_identical_predictions(tmp_path):
     assert np.array_equal(net.predict(X), expected)
 
 
+def test_networks_saved_by_the_old_code_still_load(tmp_path):
+    # Before 0.2 the activations were saved under the keys "hidden"/"output"
+    net = BPNetwork(3, 4, 2, hidden_activation="tansig", output_activation="purelin", rng=4)
+    X = np.random.default_rng(0).uniform(size=(5, 3))
+    old = net.to_dict()
+    old["hidden"], old["output"] = old.pop("hidden_activation"), old.pop("output_activation")
+    np.savez(tmp_path / "old.npz", **old)
+    with np.load(tmp_path / "old.npz") as f:
+        loaded = BPNetwork.from_dict(f)
+    assert (loaded.hidden_activation, loaded.output_activation) == ("tansig", "purelin")
+    assert np.array_equal(loaded.predict(X), net.predict(X))
+    state = {k: v for k, v in old.items() if k not in ("V", "W")}   # an old pickle's state
+    clone = BPNetwork.__new__(BPNetwork)
+    clone.__setstate__({**state, "w": net.flat_weights()})
+    assert np.array_equal(clone.predict(X), net.predict(X))
+
+
+def test_old_activation_keywords_warn_and_still_work():
+    with pytest.warns(DeprecationWarning) as record:
+        old = BPNetwork(3, 4, 2, hidden="tansig", output="purelin", rng=1)
+    assert [str(w.message).split(" (")[0] for w in record] == [
+        "BPNetwork: the keyword 'hidden' is now 'hidden_activation'",
+        "BPNetwork: the keyword 'output' is now 'output_activation'"]
+    new = BPNetwork(3, 4, 2, hidden_activation="tansig", output_activation="purelin", rng=1)
+    assert (old.hidden_activation, old.output_activation) == ("tansig", "purelin")
+    np.testing.assert_array_equal(old.flat_weights(), new.flat_weights())
+    with pytest.warns(DeprecationWarning, match="hidden_activation"):
+        assert new.hidden == "tansig"
+    with pytest.warns(DeprecationWarning, match="output_activation"):
+        assert new.output == "purelin"
+    with pytest.raises(TypeError, match="unexpected keyword argument 'hiden'"):
+        BPNetwork(3, 4, 2, hiden="tansig")
+
+
 def test_from_dict_reports_missing_keys():
     d = BPNetwork(2, 2, 1, rng=0).to_dict()
-    del d["W"], d["hidden"]
-    with pytest.raises(ValueError, match="hidden, W"):
+    del d["W"], d["hidden_activation"]
+    with pytest.raises(ValueError, match="hidden_activation, W"):
         BPNetwork.from_dict(d)
 
 

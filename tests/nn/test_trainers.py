@@ -29,7 +29,7 @@ def _sine(n=100):
 # --------------------------------------------------------------- Levenberg-Marquardt
 def test_one_lm_step_equals_a_direct_solve():
     X, T = _problem(n=30)
-    net = BPNetwork(3, 4, 2, hidden="tansig", output="logsig", rng=1)
+    net = BPNetwork(3, 4, 2, hidden_activation="tansig", output_activation="logsig", rng=1)
     J = net.jacobian(X).reshape(-1, net.n_weights)         # rows follow O.ravel()
     e = (net.predict(X) - T).ravel()
     mu = 0.01
@@ -75,12 +75,12 @@ def test_lm_stops_when_mu_exceeds_its_maximum():
 def test_lm_jacobian_blocks_cover_large_sets(monkeypatch):
     # J^T J accumulated block by block (here blocks of 7 samples) equals the
     # one-block result: the step is the same to rounding
-    import geoinv.nn.training as training
+    import geoinv.nn.training.second_order as second_order
 
     X, T = _problem(n=40)
     nets = [BPNetwork(3, 4, 2, rng=3) for _ in range(2)]
     LevenbergMarquardt(max_epochs=2, patience=None).fit(nets[0], X, T)
-    monkeypatch.setattr(training, "_JACOBIAN_ENTRIES", 7 * 2 * nets[1].n_weights)
+    monkeypatch.setattr(second_order, "_JACOBIAN_ENTRIES", 7 * 2 * nets[1].n_weights)
     LevenbergMarquardt(max_epochs=2, patience=None).fit(nets[1], X, T)
     np.testing.assert_allclose(nets[0].flat_weights(), nets[1].flat_weights(), atol=1e-12)
 
@@ -199,7 +199,7 @@ def test_each_trainer_is_reproducible_and_keeps_float32(name):
         net = BPNetwork(3, 5, 2, rng=1, dtype=np.float32)
         E0 = net.loss(X, T)
         history = make_trainer(name, max_epochs=4, patience=None).fit(net, X, T, rng=2)
-        assert net.V.dtype == np.float32 and net._w.dtype == np.float32
+        assert net.V.dtype == np.float32 and net.weights.dtype == np.float32
         runs.append((history.train_loss, net.flat_weights()))
     assert runs[0][0] == runs[1][0]
     np.testing.assert_array_equal(runs[0][1], runs[1][1])
@@ -217,7 +217,7 @@ def test_lbfgs_epochs_are_chunks_of_iterations():
 def test_lbfgs_reports_convergence():
     # a linear unit fitting a line: L-BFGS solves it to its tolerance quickly
     x = np.linspace(-1, 1, 20)[:, None]
-    net = BPNetwork(1, 2, 1, hidden="purelin", output="purelin", rng=0)
+    net = BPNetwork(1, 2, 1, hidden_activation="purelin", output_activation="purelin", rng=0)
     history = LBFGS(iterations_per_epoch=50, max_epochs=20, patience=None,
                     gtol=1e-9).fit(net, x, 0.3 * x + 0.1)
     assert history.stop_reason == "converged" and len(history.epochs) < 20
@@ -337,7 +337,7 @@ def test_running_loss_is_the_mean_of_the_batch_losses_before_each_step():
     ("lbfgs", dict(iterations_per_epoch=0), "iterations_per_epoch must be an integer >= 1"),
     ("gd", dict(weight_decay=-1), r"weight_decay must be a number >= 0.0"),
     ("adam", dict(decay_thresholds="no"), "decay_thresholds must be True or False"),
-    ("gd", dict(train_loss="mean"), "train_loss must be one of full, running; got 'mean'"),
+    ("gd", dict(train_loss="mean"), "unknown train_loss 'mean'; choose one of full, running"),
     ("lm", dict(learning_rate=0.1), r"unknown option\(s\) learning_rate for trainer 'lm'"),
 ])
 def test_bad_options_are_named(name, options, message):

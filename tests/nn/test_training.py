@@ -1,14 +1,12 @@
-"""Tests of geoinv.nn.training: gradient descent modes, early stopping, history, progress."""
+"""Tests of geoinv.nn.training: gradient descent modes, early stopping, history, progress callback."""
 
-import io
 import math
 
 import numpy as np
 import pytest
 
 from geoinv.nn.network import BPNetwork
-from geoinv.nn.training import (TRAINERS, GradientDescent, History, TerminalProgress,
-                             Trainer, make_trainer)
+from geoinv.nn.training import TRAINERS, GradientDescent, History, Trainer, make_trainer
 
 
 def _problem(n=20, n_in=3, n_out=2, seed=0):
@@ -79,7 +77,7 @@ def test_online_mode_equals_a_manual_loop_over_the_shuffled_samples():
     rng = np.random.default_rng(4)
     epochs = [[(X[i:i + 1], T[i:i + 1]) for i in rng.permutation(15)] for _ in range(2)]
     _manual_gd(manual, epochs, 0.2, 0.8, X, T)
-    # The per-sample path folds the learning rate into delta before the outer
+    # A step on one sample folds the learning rate into delta before the
     # product: the same numbers up to rounding, accumulated over 30 steps.
     np.testing.assert_allclose(net.flat_weights(), manual.flat_weights(), rtol=0, atol=1e-13)
     # Order matters, so this also shows the samples were not taken in order.
@@ -93,13 +91,14 @@ def test_online_mode_visits_each_sample_once_per_epoch():
     T = np.full((n, 1), 0.5)
     net = BPNetwork(2, 3, 1, rng=0)
     seen = []
-    step = net._sample_step_into
+    step = net.batch_gradient_into
 
-    def recording_step(x_aug, t, scale, ws):
-        seen.append(int(round(x_aug[1] * n)))
-        step(x_aug, t, scale, ws)
+    def recording_step(X_aug, T, *args):
+        assert X_aug.shape == (1, 3)                  # online: batches of one sample
+        seen.append(int(round(X_aug[0, 1] * n)))
+        return step(X_aug, T, *args)
 
-    net._sample_step_into = recording_step
+    net.batch_gradient_into = recording_step
     GradientDescent(mode="online", max_epochs=3, patience=None).fit(net, X, T, rng=9)
     rng = np.random.default_rng(9)
     assert seen == [i for _ in range(3) for i in rng.permutation(n)]
@@ -160,13 +159,106 @@ def test_target_loss_stops_early():
 
 def test_divergence_stops_and_keeps_finite_weights():
     X, T = _problem()
-    net = BPNetwork(3, 5, 2, hidden="purelin", output="purelin", rng=0)
+    net = BPNetwork(3, 5, 2, hidden_activation="purelin", output_activation="purelin", rng=0)
     with np.errstate(all="ignore"):
         history = GradientDescent(learning_rate=50.0, mode="batch", max_epochs=1000,
                                   patience=None).fit(net, X, T)
     assert history.stop_reason == "diverged"
     assert np.isfinite(net.flat_weights()).all()
     assert history.best_epoch < len(history.epochs)
+
+
+def test_a_diverging_learning_rate_stops_and_keeps_the_initial_weights():
+    # lr = 50 with a linear output: E jumps from 0.19 to ~3e13 in the first
+    # epoch, far above DIVERGENCE_FACTOR (1e3) times the initial loss; the
+    # initial weights (epoch 0) are the best candidate, so they are restored
+    X, T = _problem()
+    net = BPNetwork(3, 5, 2, output_activation="purelin", rng=0)
+    w0, E0 = net.flat_weights(), net.loss(X, T)
+    with np.errstate(all="ignore"):
+        history = GradientDescent(learning_rate=50.0, batch_size=5, max_epochs=100,
+                                  patience=None).fit(net, X, T, rng=0)
+    assert history.stop_reason == "diverged" and history.epochs == [1]
+    assert history.train_loss[0] > 1e3 * E0
+    assert history.best_epoch == 0 and history.initial_loss == E0
+    np.testing.assert_array_equal(net.flat_weights(), w0)
+    assert net.loss(X, T) <= E0
+    assert history.warning() == (f"training diverged at epoch 1 (loss "
+                                 f"{history.train_loss[0]:.3g}); lower learning_rate")
+
+
+def test_growth_after_progress_is_divergence_and_the_best_epoch_is_kept():
+    # purelin layers, batch steps with lr 50: the first epochs may still
+    # improve, then the loss grows by orders of magnitude; the weights of the
+    # best epoch (never those of the diverged ones) are restored
+    X, T = _problem()
+    net = BPNetwork(3, 5, 2, hidden_activation="purelin", output_activation="purelin", rng=0)
+    E0 = net.loss(X, T)
+    with np.errstate(all="ignore"):
+        history = GradientDescent(learning_rate=50.0, mode="batch", max_epochs=1000,
+                                  patience=None).fit(net, X, T)
+    assert history.stop_reason == "diverged"
+    best = min([E0] + history.train_loss[:-1])
+    assert history.train_loss[-1] > 1e3 * best or not np.isfinite(history.train_loss[-1])
+    assert net.loss(X, T) == pytest.approx(best, rel=1e-12) and net.loss(X, T) <= E0
+
+
+def test_saturated_outputs_make_no_progress():
+    # logsig outputs with lr 1e4: every unit saturates, E sticks at ~0.29,
+    # eight times the initial 0.036, and no epoch improves on the initial
+    # weights: stop_reason "no_progress", and the initial weights are kept
+    X, T = _problem()
+    net = BPNetwork(3, 5, 2, rng=0)
+    w0, E0 = net.flat_weights(), net.loss(X, T)
+    with np.errstate(all="ignore"):
+        history = GradientDescent(learning_rate=1e4, batch_size=5, max_epochs=300,
+                                  patience=20).fit(net, X, T, rng=0)
+    assert history.stop_reason == "no_progress" and len(history.epochs) == 20
+    assert min(history.train_loss) > 5 * E0
+    np.testing.assert_array_equal(net.flat_weights(), w0)
+    assert history.warning().startswith("training made no progress: none of 20 epochs "
+                                        "improved on the initial weights (loss 0.0361)")
+
+
+def test_still_improving_when_cut_short_by_max_epochs():
+    X, T = _problem()
+    history = GradientDescent(max_epochs=20, patience=None).fit(
+        BPNetwork(3, 5, 2, rng=0), X, T, rng=0)
+    # gd with lr 0.1 is far from converged after 20 epochs: the loss falls
+    # in every one of them, and the best epoch is the last
+    assert history.stop_reason == "max_epochs" and history.best_epoch == 20
+    assert all(np.diff(history.train_loss) < 0)
+    assert history.still_improving
+    assert history.warning() == ("training stopped at max_epochs (epoch 20) while the loss "
+                                 "was still improving (best epoch 20); raise max_epochs")
+    # the last 10 % of 20 epochs are epochs 19 and 20
+    for best, improving in ((18, False), (19, True)):
+        h = History(epochs=list(range(1, 21)), best_epoch=best, stop_reason="max_epochs")
+        assert h.still_improving is improving
+    assert not History(epochs=[1, 2], best_epoch=2, stop_reason="patience").still_improving
+    # early stopping: ended by patience, not cut short, nothing to say
+    stopped = GradientDescent(max_epochs=500, patience=2, learning_rate=0.5).fit(
+        BPNetwork(3, 5, 2, rng=3), X, 1.0 - T, X, T, rng=0)
+    assert stopped.stop_reason == "patience" and len(stopped.epochs) == stopped.best_epoch + 2
+    assert not stopped.still_improving and stopped.warning() is None
+
+
+def test_blas_runs_on_one_thread_inside_fit():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def blas_threads():
+        return {lib["num_threads"] for lib in threadpoolctl.threadpool_info()
+                if lib["user_api"] == "blas"}
+
+    X, T = _problem()
+    seen = []
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        outside = blas_threads()
+        GradientDescent(max_epochs=3, patience=None,
+                        progress=lambda *args: seen.append(blas_threads())).fit(
+            BPNetwork(3, 5, 2, rng=0), X, T)
+        assert blas_threads() == outside            # restored after fit
+    assert outside and seen == [{1}] * 3
 
 
 def test_same_seed_same_history_and_weights():
@@ -187,50 +279,6 @@ def test_same_seed_same_history_and_weights():
 
 
 # --------------------------------------------------------------- progress
-class _Terminal(io.StringIO):
-    """A StringIO that says it is a terminal."""
-
-    def isatty(self):
-        return True
-
-
-def test_terminal_progress_writes_one_rewritten_line():
-    X, T = _problem()
-    stream = _Terminal()
-    GradientDescent(max_epochs=3, patience=None,
-                    progress=TerminalProgress(stream, every=0)).fit(
-        BPNetwork(3, 5, 2, rng=0), X, T, X, T)
-    text = stream.getvalue()
-    assert text.count("\r") == 3 and text.endswith("\n") and text.count("\n") == 1
-    last = text.split("\r")[-1]
-    assert last.startswith("epoch 3/3  train ") and "  val " in last
-    assert "elapsed 0:00:00  left <= 0:00:00" in last
-
-
-def test_terminal_progress_is_throttled_but_shows_the_last_epoch():
-    p = TerminalProgress(_Terminal(), every=60.0)
-    for epoch in range(1, 6):
-        p(epoch, 100, 0.5 / epoch, math.nan, epoch * 1.0)
-    p.close()
-    lines = p.stream.getvalue().split("\r")[1:]
-    assert len(lines) == 2                         # first epoch, then the last on close
-    assert lines[0].startswith("epoch 1/100  train 5.000e-01  elapsed 0:00:01  left <= 0:01:39")
-    assert lines[1].startswith("epoch 5/100  train 1.000e-01  elapsed 0:00:05  left <= 0:01:35")
-    assert "val" not in lines[1]
-
-
-def test_progress_to_a_log_file_writes_whole_lines():
-    # not a terminal: no carriage returns, one line per update, updates at
-    # most every 10 * every seconds (here 10 s), and always the last epoch
-    p = TerminalProgress(io.StringIO(), every=1.0)
-    for epoch in range(1, 31):
-        p(epoch, 30, 0.5, 0.6, float(epoch))
-    p.close()
-    text = p.stream.getvalue()
-    assert "\r" not in text
-    assert [line.split()[1] for line in text.splitlines()] == ["1/30", "11/30", "21/30", "30/30"]
-
-
 def test_progress_callback_and_silent_default(capsys):
     X, T = _problem()
     calls = []
