@@ -328,7 +328,7 @@ def test_running_loss_is_the_mean_of_the_batch_losses_before_each_step():
 @pytest.mark.parametrize("name, options, message", [
     ("gdx", dict(lr_dec=1.5), r"lr_dec must be a number in \(0.0, 1.0\]"),
     ("gdx", dict(max_perf_inc=0.9), r"max_perf_inc must be a number >= 1.0"),
-    ("gdx", dict(mode="online"), "unknown mode 'online'; choose one of batch, minibatch"),
+    ("gdx", dict(mode="online"), "mode must be one of batch, minibatch; got 'online'"),
     ("adam", dict(beta1=1.0), r"beta1 must be a number in \[0.0, 1.0\)"),
     ("adam", dict(epsilon=0), r"epsilon must be a number > 0.0"),
     ("lm", dict(mu_dec=2), r"mu_dec must be a number in \(0.0, 1.0\)"),
@@ -337,7 +337,7 @@ def test_running_loss_is_the_mean_of_the_batch_losses_before_each_step():
     ("lbfgs", dict(iterations_per_epoch=0), "iterations_per_epoch must be an integer >= 1"),
     ("gd", dict(weight_decay=-1), r"weight_decay must be a number >= 0.0"),
     ("adam", dict(decay_thresholds="no"), "decay_thresholds must be True or False"),
-    ("gd", dict(train_loss="mean"), "unknown train_loss 'mean'; choose one of full, running"),
+    ("gd", dict(train_loss="mean"), "train_loss must be one of full, running; got 'mean'"),
     ("lm", dict(learning_rate=0.1), r"unknown option\(s\) learning_rate for trainer 'lm'"),
 ])
 def test_bad_options_are_named(name, options, message):

@@ -306,14 +306,14 @@ def test_make_trainer():
     assert isinstance(trainer, GradientDescent) and isinstance(trainer, Trainer)
     assert (trainer.learning_rate, trainer.mode, trainer.momentum) == (0.05, "online", 0.9)
     assert TRAINERS["gd"] is GradientDescent
-    with pytest.raises(ValueError, match="unknown trainer 'sgd'; choose one of gd, gdx, adam, lm, "
-                                         "lbfgs"):
+    with pytest.raises(ValueError, match="trainer must be one of gd, gdx, adam, lm, lbfgs; "
+                                         "got 'sgd'"):
         make_trainer("sgd")
     with pytest.raises(ValueError, match="unknown option.*lr.*valid options: learning_rate"):
         make_trainer("gd", lr=0.1)
     with pytest.raises(ValueError, match=r"momentum must be a number in \[0.0, 1.0\)"):
         make_trainer("gd", momentum=1.0)
-    with pytest.raises(ValueError, match="unknown mode 'stochastic'"):
+    with pytest.raises(ValueError, match="mode must be one of minibatch, online, batch; got 'stochastic'"):
         make_trainer("gd", mode="stochastic")
     with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
         make_trainer("gd", batch_size=0)
