@@ -64,6 +64,8 @@ def main(argv=None):
 
 
 def _summary(result):
+    from ..evaluation.metrics import FIT_FRACTION, FIT_THRESHOLD, metric_key
+
     m = result.metrics
     fit = m[(m["quantity"] == "data") & (m["metric"] == "median_rms_misfit")]
     err = m[m["metric"] == "median_rel_err"].groupby("split")["value"].median()
@@ -80,9 +82,10 @@ def _summary(result):
     if result.comparisons:
         value = m.set_index(["split", "quantity", "metric"])["value"]
         for split in result.comparisons:
-            print(f"  network -> LM fits {value[split, 'data', 'fraction_rms_le_1.2@network_lm']:.1%}"
-                  f" of {split} to RMS <= 1.2 (network alone "
-                  f"{value[split, 'data', 'fraction_rms_le_1.2@network']:.1%})")
+            print(f"  network -> LM fits "
+                  f"{value[split, 'data', metric_key(FIT_FRACTION, 'network_lm')]:.1%}"
+                  f" of {split} to RMS <= {FIT_THRESHOLD:g} (network alone "
+                  f"{value[split, 'data', metric_key(FIT_FRACTION, 'network')]:.1%})")
     print(f"  {sum(result.seconds.get(k, 0) for k in result.seconds if k != 'total_compute'):.1f} s")
 
 
