@@ -11,7 +11,7 @@ OOD test set, initial weights, shuffling), so changing one sample count does
 not change the other draws, and the same scenario and seed give the same
 numbers.  An ensemble (``[network] ensemble = K`` > 1) spawns the weights
 and shuffling streams again into K member streams; K = 1 trains the single
-network exactly as without the option.
+network exactly as without the option (see :class:`geoinv.NetworkInversion`).
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ import numpy as np
 import pandas as pd
 
 from ..prior.dataset import make_dataset
-from ..inversion.ensemble import EnsembleInversion, mean_and_std
-from ..evaluation.metrics import data_misfit, evaluate, misfit_metrics, parameter_metrics, simulate_valid
+from ..evaluation.metrics import (data_misfit, detection_metrics, evaluate, metric_key,
+                                  misfit_metrics, parameter_metrics, simulate_valid)
 from ..evaluation.compare import compare_methods
 from ..inversion.network_inversion import NetworkInversion
-from ..inversion.ood import OODDetector, roc_auc
+from ..inversion.ood import OODDetector
 from ..inversion.profile import invert_profile, profile_models, simulate_profile
 from .scenario import dump_toml
 
@@ -54,7 +54,7 @@ class RunResult:
 
     Attributes
     ----------
-    inversion : geoinv.NetworkInversion or geoinv.ensemble.EnsembleInversion
+    inversion : geoinv.NetworkInversion
     metrics : pandas.DataFrame
         Long format ``split, quantity, metric, value``.
     history : pandas.DataFrame
@@ -81,7 +81,7 @@ class RunResult:
         metrics.csv).
     """
 
-    inversion: NetworkInversion | EnsembleInversion
+    inversion: NetworkInversion
     metrics: pd.DataFrame
     history: pd.DataFrame
     datasets: dict
@@ -126,31 +126,23 @@ def simulate_and_train(scenario, progress=None):
 
     t0 = time.perf_counter()
     net = cfg["network"]
-    k = net.get("ensemble", 1)
-    options = dict(hidden=net["hidden_activation"], output=net["output_activation"],
-                   rng=streams["weights"], train_data=datasets["train"].data, scenario=cfg,
-                   dtype=net.get("dtype", "float64"))
-    if k == 1:
-        inversion = NetworkInversion.create(scenario.forward, scenario.space, net["hidden"],
-                                            **options)
-    else:
-        inversion = EnsembleInversion.create(scenario.forward, scenario.space, net["hidden"], k,
-                                             **options)
-    fitted = inversion.fit(datasets["train"], datasets["validation"],
-                           scenario.trainer(progress=progress), rng=streams["shuffle"],
-                           noise=scenario.injected_noise)
-    history = fitted.to_frame() if k == 1 else inversion.history_frame()
+    inversion = NetworkInversion.create(
+        scenario.forward, scenario.space, net["hidden"], net.get("ensemble", 1),
+        hidden_activation=net["hidden_activation"], output_activation=net["output_activation"],
+        rng=streams["weights"], train_data=datasets["train"].data, scenario=cfg,
+        dtype=net.get("dtype", "float64"))
+    inversion.fit(datasets["train"], datasets["validation"], scenario.trainer(progress=progress),
+                  rng=streams["shuffle"], noise=scenario.injected_noise)
+    history = inversion.history_frame()
     seconds["train"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     predictions, std, members, frames = {}, {}, {}, []
     for split in ("test_id", "test_ood"):
         ds = datasets[split]
-        if k == 1:
-            predictions[split] = inversion.predict(ds.data)
-        else:
-            members[split] = inversion.predict_members(ds.data)
-            predictions[split], std[split] = mean_and_std(members[split], scenario.space.log)
+        predictions[split], spread = inversion.predict(ds.data, return_std=True)
+        if inversion.n_members > 1:        # an ensemble: its spread and every member
+            std[split], members[split] = spread, inversion.predict_members(ds.data)
         frames.append(evaluate(scenario.forward, scenario.space, ds.models,
                                predictions[split], ds.data, ds.sigma, split,
                                std=std.get(split)))
@@ -180,7 +172,8 @@ def _beyond_the_network(scenario, result, streams):
         inversion.ood_detector = detector.fit(inversion, datasets["train"], datasets["validation"])
         result.ood = {s: detector.predict(datasets[s].data, datasets[s].sigma)
                       for s in ("test_id", "test_ood")}
-        frames.append(_ood_frame(detector, result.ood))
+        frames.append(detection_metrics(detector.threshold_,
+                                        {s: r.scores for s, r in result.ood.items()}))
         seconds["ood_detection"] = time.perf_counter() - t0
     if cfg["refine"]["compare"]:
         t0 = time.perf_counter()
@@ -206,22 +199,11 @@ def _beyond_the_network(scenario, result, streams):
             rel = data_misfit(line.data, simulate_valid(forward, models), line.sigma)[1]
             method_rows = parameter_metrics(line.models, models, space)
             method_rows += misfit_metrics(inverted.rms[method], rel)
-            rows += [(q, f"{m}@{method}", v) for q, m, v in method_rows]
+            rows += [(q, metric_key(m, method), v) for q, m, v in method_rows]
         frames.append(pd.DataFrame([("profile", *r) for r in rows],
                                    columns=["split", "quantity", "metric", "value"]))
         seconds["profile"] = time.perf_counter() - t0
     return frames
-
-
-def _ood_frame(detector, results):
-    """OOD-detection rows: threshold, flagged fractions, median scores, ROC AUC."""
-    rows = [("validation", "ood", "threshold", detector.threshold_)]
-    for split, res in results.items():
-        rows.append((split, "ood", "fraction_flagged", float(np.mean(res.flags))))
-        rows.append((split, "ood", "median_score", float(np.median(res.scores))))
-    rows.append(("test_ood", "ood", "roc_auc_vs_test_id",
-                 roc_auc(results["test_id"].scores, results["test_ood"].scores)))
-    return pd.DataFrame(rows, columns=["split", "quantity", "metric", "value"])
 
 
 def prepare_output(out):
