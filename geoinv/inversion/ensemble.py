@@ -1,6 +1,6 @@
 """Deprecated: ensembles are :class:`geoinv.NetworkInversion` with ``n_members = K``.
 
-Until 0.2 an ensemble of K networks was a class of its own,
+Before 0.2 an ensemble of K networks was a class of its own,
 ``EnsembleInversion``.  It is now the same class as the single network:
 ``NetworkInversion.create(forward, space, n_hidden, n_members=K, rng=rng)``,
 ``predict(data, return_std=True)`` for the mean and spread,

@@ -383,13 +383,13 @@ def damped_least_squares(forward, space, data, sigma, m0, *, widen=0.0, target_r
 
 
 def levenberg_marquardt(*args, **kwargs):
-    """Deprecated name of :func:`damped_least_squares` (kept for one release, 0.2).
+    """Deprecated name of :func:`damped_least_squares` (kept through 0.2, removed in 0.3).
 
     Renamed because ``geoinv.nn.training.LevenbergMarquardt`` trains network
     weights, while this function inverts earth models.
     """
     warnings.warn("geoinv.levenberg_marquardt is now geoinv.damped_least_squares; the old name "
-                  "goes in the next release", DeprecationWarning, stacklevel=2)
+                  "goes in 0.3", DeprecationWarning, stacklevel=2)
     return damped_least_squares(*args, **kwargs)
 
 

@@ -422,12 +422,12 @@ def predict_with_ood(detector, data, sigma=None):
 def __getattr__(name):
     """``ood_metrics`` moved to :mod:`geoinv.evaluation.metrics` (it scores against labels).
 
-    Kept importable from here for one release (0.2) with a DeprecationWarning;
+    Kept importable from here through 0.2 (removed in 0.3) with a DeprecationWarning;
     the import happens only on that deprecated access, so inversion does not
     depend on evaluation.
     """
     if name == "ood_metrics":
         warnings.warn("geoinv.inversion.ood.ood_metrics moved to geoinv.evaluation.ood_metrics; "
-                      "the old path goes in the next release", DeprecationWarning, stacklevel=2)
+                      "the old path goes in 0.3", DeprecationWarning, stacklevel=2)
         return importlib.import_module("geoinv.evaluation.metrics").ood_metrics
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

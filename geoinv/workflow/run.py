@@ -72,7 +72,7 @@ class RunResult:
         Ensembles only: every member's prediction (physical units).
     ood : dict of str -> geoinv.ood.OODResult
         Per test split, the detector's flags and scores (``[ood] detect``).
-    comparisons : dict of str -> geoinv.hybrid.Comparison
+    comparisons : dict of str -> geoinv.evaluation.compare.Comparison
         Per test split, network vs LM vs network -> LM (``[refine] compare``).
     profile : tuple (Profile, Dataset, ProfileInversion) or None
         The synthetic profile and its inversions (``[profile]``).

@@ -24,15 +24,15 @@ Format (all sections but ``[forward]`` and ``[prior]`` are optional)::
     h = { low = 1.0, high = 50.0, scale = "log" }
 
     [ood]
-    shell = 0.5                      # relative width of the OOD shell, each side
+    shell = 0.5                      # OOD test models: box widths beyond the prior box
     detect = true                    # fit the per-sounding OOD detector (geoinv.ood)
     components = ["distance", "misfit", "refined"]
     alpha = 0.05                     # share of ID validation soundings flagged
     k = 5                            # neighbours of the distance component
 
-    [refine]                         # damped least squares (geoinv.lsq)
+    [refine]                         # damped least squares (geoinv.damped_least_squares)
     compare = true                   # network vs LM vs network -> LM on the test sets
-    widen = 0.5                      # search box: prior box widened by 0.5 box widths
+    widen = 0.5                      # LM search box: box widths beyond the prior box
     n_restarts = 10
     max_iter = 50
 

@@ -131,3 +131,17 @@ def test_return_ood_with_std_and_a_single_sounding(setup):
     np.testing.assert_array_equal(std, inv.predict(val.data, return_std=True)[1])
     one, flag, score = inv.predict(val.data[0], return_ood=True, sigma=val.sigma[0])
     assert one.shape == (3,) and isinstance(flag, bool) and score == scores[0]
+
+
+def test_old_activation_keywords_warn(setup):
+    ves, space = setup
+    new = NetworkInversion.create(ves, space, 4, hidden_activation="tansig",
+                                  output_activation="purelin", rng=0)
+    with pytest.warns(DeprecationWarning, match=r"(hidden|output)= is now \1_activation="):
+        old = NetworkInversion.create(ves, space, 4, hidden="tansig", output="purelin", rng=0)
+    np.testing.assert_array_equal(old.network.flat_weights(), new.network.flat_weights())
+    settings = [{k: v for k, v in inv.network.to_dict().items() if not isinstance(v, np.ndarray)}
+                for inv in (old, new)]
+    assert settings[0] == settings[1] and "tansig" in settings[0].values()
+    # the output activation sets the model scaler's target range
+    assert old.model_scaler.to_dict() == new.model_scaler.to_dict()
