@@ -19,20 +19,14 @@ Conventions (stated once, tested in tests/test_conventions.py)
 from importlib import metadata as _metadata
 
 from . import forward
-from .prior.dataset import Dataset, make_dataset
-from .evaluation.metrics import evaluate
-from .inversion.network_inversion import NetworkInversion, load
-from .prior.model_space import ModelSpace, Parameter
+from .prior import Dataset, GaussianNoise, ModelSpace, Parameter, Scaler, make_dataset
 from .nn.network import BPNetwork
-from .prior.noise import GaussianNoise
-from .prior.scaling import Scaler
-from .workflow.scenario import Scenario, ScenarioError, load_scenario
-from .inversion.ensemble import EnsembleInversion
-from .evaluation.compare import compare_methods
-from .inversion.refine import refine
-from .inversion.least_squares import levenberg_marquardt
-from .inversion.ood import OODDetector
 from .nn.training import GradientDescent, History, make_trainer
+from .inversion import NetworkInversion, OODDetector, damped_least_squares, load, refine
+from .inversion.ensemble import EnsembleInversion                   # deprecated alias
+from .inversion.least_squares import levenberg_marquardt            # deprecated alias
+from .evaluation import compare_methods, evaluate
+from .workflow.scenario import Scenario, ScenarioError, load_scenario
 from .io import read_survey
 
 from ._compat import install_aliases as _install_aliases
@@ -48,6 +42,7 @@ __all__ = [
     "forward", "Dataset", "make_dataset", "evaluate", "NetworkInversion", "load",
     "ModelSpace", "Parameter", "BPNetwork", "GaussianNoise", "Scaler", "Scenario",
     "ScenarioError", "load_scenario", "GradientDescent", "History", "make_trainer",
-    "EnsembleInversion", "levenberg_marquardt", "refine", "compare_methods", "OODDetector",
+    "damped_least_squares", "refine", "compare_methods", "OODDetector",
     "io", "read_survey",
+    "EnsembleInversion", "levenberg_marquardt",   # deprecated aliases, until 0.3
 ]

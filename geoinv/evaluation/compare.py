@@ -1,4 +1,4 @@
-"""Network, classical and hybrid inversion side by side, scored against the truth.
+"""The network, LM and network -> LM side by side, scored against the truth.
 
 :func:`compare_methods` inverts the same synthetic soundings with the three
 methods of :mod:`geoinv.inversion.refine` (``network``, ``lm`` from a generic
@@ -6,7 +6,8 @@ start, and ``network_lm``, the network's answer refined by damped least
 squares) and scores each against the true models.
 
 Metrics layout (compatible with ``metrics.csv``: ``split, quantity, metric,
-value``): the method is appended to the metric name after ``@``, e.g.
+value``): the method is appended to the metric name after ``@``
+(:func:`geoinv.evaluation.metrics.metric_key`), e.g.
 ``test_id, data, fraction_rms_le_1.2@network_lm, 0.98`` or
 ``test_ood, rho_2, median_rel_err@lm, 0.4``.  Wall times are returned in a
 separate frame of the same layout, because they change from run to run and
@@ -21,11 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..inversion.least_squares import levenberg_marquardt
+from ..inversion.least_squares import damped_least_squares
+from ..inversion.misfit import data_misfit, simulate_valid
 from ..inversion.refine import (LM_DEFAULTS, METHODS, fitted_outside_box,
                                 invert_from_generic_start)
 from ..prior.model_space import as_generator
-from .metrics import data_misfit, misfit_metrics, parameter_metrics, simulate_valid
+from .metrics import METRIC_COLUMNS, metric_key, misfit_metrics, parameter_metrics
 
 __all__ = ["MethodResult", "Comparison", "compare_methods"]
 
@@ -45,7 +47,7 @@ class MethodResult:
     seconds : float
         Wall time of the method (the network's pass included for
         ``network_lm``; the misfit check of ``network`` excluded).
-    lsq : geoinv.lsq.LSQResult or None
+    lsq : geoinv.inversion.least_squares.LSQResult or None
     """
 
     models: np.ndarray
@@ -77,7 +79,7 @@ class Comparison:
 
     @property
     def misfits(self):
-        """``{method: rms (n_soundings,)}``, for :func:`plot_misfit_by_method`."""
+        """``{method: rms (n_soundings,)}``, for :func:`geoinv.viz.plotting.plot_misfit_by_method`."""
         return {m: r.rms for m, r in self.results.items()}
 
 
@@ -92,7 +94,7 @@ def compare_methods(forward, space, inversion, dataset, split, *, methods=METHOD
         Prior box (the network's training box).
     inversion : geoinv.NetworkInversion
         Trained on ``space`` with ``forward``.
-    dataset : geoinv.dataset.Dataset
+    dataset : geoinv.prior.dataset.Dataset
         Soundings with their true models (``models``, ``data``, ``sigma``).
     split : str
         Label of the rows, e.g. ``"test_id"`` or ``"test_ood"``.
@@ -103,7 +105,8 @@ def compare_methods(forward, space, inversion, dataset, split, *, methods=METHOD
         ``rng`` by the method's position in ``METHODS``), so its result does
         not depend on which other methods run.
     **lm_options
-        Keyword arguments of :func:`geoinv.lsq.levenberg_marquardt`, shared
+        Keyword arguments of
+        :func:`geoinv.inversion.least_squares.damped_least_squares`, shared
         by both LM methods (default ``LM_DEFAULTS``).
 
     Returns
@@ -153,9 +156,9 @@ def compare_methods(forward, space, inversion, dataset, split, *, methods=METHOD
             lsq = invert_from_generic_start(forward, space, dataset.data, dataset.sigma,
                                             rng=seeds[method], **options)
             seconds = time.perf_counter() - t0
-        else:
-            lsq = levenberg_marquardt(forward, space, dataset.data, dataset.sigma,
-                                      network_models, rng=seeds[method], **options)
+        else:   # network_lm: geoinv.inversion.refine.refine, with this forward and space
+            lsq = damped_least_squares(forward, space, dataset.data, dataset.sigma,
+                                       network_models, rng=seeds[method], **options)
             seconds = time.perf_counter() - t0 + network_seconds
         results[method] = MethodResult(lsq.models, lsq.rms, lsq.forward_calls, seconds, lsq)
 
@@ -174,12 +177,12 @@ def compare_methods(forward, space, inversion, dataset, split, *, methods=METHOD
             ("all", "mean_iterations", float(res.lsq.iterations.mean()) if res.lsq else 0.0),
             ("all", "mean_starts", float(res.lsq.starts.mean()) if res.lsq else 0.0),
         ]
-        rows += [(split, q, f"{m}@{method}", v) for q, m, v in method_rows]
-        timing += [(split, "all", f"wall_seconds@{method}", res.seconds),
-                   (split, "all", f"ms_per_sounding@{method}", 1e3 * res.seconds / max(n, 1))]
-    columns = ["split", "quantity", "metric", "value"]
-    return Comparison(split, pd.DataFrame(rows, columns=columns),
-                      pd.DataFrame(timing, columns=columns), results)
+        rows += [(split, q, metric_key(m, method), v) for q, m, v in method_rows]
+        timing += [(split, "all", metric_key("wall_seconds", method), res.seconds),
+                   (split, "all", metric_key("ms_per_sounding", method),
+                    1e3 * res.seconds / max(n, 1))]
+    return Comparison(split, pd.DataFrame(rows, columns=METRIC_COLUMNS),
+                      pd.DataFrame(timing, columns=METRIC_COLUMNS), results)
 
 
 def _relative_misfit(forward, dataset, models):

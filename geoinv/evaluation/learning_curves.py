@@ -2,7 +2,8 @@
 
 Each point of a curve is one training run; the curve tabulates its ID test
 error per parameter (by default the median relative error of
-:func:`geoinv.evaluation.parameter_metrics`) and its best validation loss:
+:func:`geoinv.evaluation.metrics.parameter_metrics`) and its best validation
+loss:
 
 - :func:`sample_size_curve`: error against the number of training samples
   (the first n rows of the training set: the rows are drawn independently,
@@ -14,7 +15,7 @@ error per parameter (by default the median relative error of
 
 Where a sample-size curve flattens, more forward runs buy little; where it
 still falls steeply, they are worth simulating.  Draw a curve with
-:func:`geoinv.plotting.plot_learning_curve`.
+:func:`geoinv.viz.plotting.plot_learning_curve`.
 """
 
 from __future__ import annotations
@@ -24,17 +25,17 @@ import time
 import numpy as np
 import pandas as pd
 
-from ..inversion.ensemble import spawn
-from .metrics import parameter_metrics
+from .._checks import check_int
 from ..inversion.network_inversion import NetworkInversion
+from ..nn.training import Adam
+from ..prior.model_space import spawn
+from .metrics import parameter_metrics
 
 __all__ = ["sample_size_curve", "hidden_size_curve", "select_hidden", "default_trainer"]
 
 
 def default_trainer():
     """The trainer the curves use when given none: Adam, 200 epochs, patience 20."""
-    from ..nn.training import Adam
-
     return Adam(learning_rate=0.003, batch_size=64, max_epochs=200, patience=20)
 
 
@@ -44,7 +45,8 @@ def _run(forward, space, train, validation, test, n_hidden, trainer, rng, metric
     inversion = NetworkInversion.create(forward, space, n_hidden, rng=weights_rng,
                                         train_data=train.data, **options["create"])
     start = time.perf_counter()
-    history = inversion.fit(train, validation, trainer, rng=shuffle_rng, noise=options["noise"])
+    history = inversion.fit(train, validation, trainer, rng=shuffle_rng,
+                            noise=options["noise"]).history_
     best = max(history.best_epoch, 1) - 1
     row = {"n_train": len(train), "n_hidden": n_hidden, "epochs": len(history.epochs),
            "seconds": time.perf_counter() - start,
@@ -57,15 +59,14 @@ def _run(forward, space, train, validation, test, n_hidden, trainer, rng, metric
 
 
 def _curve(forward, space, train, validation, test, grid, trainer, rng, repeats, metric,
-           hidden, output, noise, dtype):
+           create, noise):
     trainer = trainer if trainer is not None else default_trainer()
     if test is not None and metric not in {m for _, m, _ in parameter_metrics(
             test.models[:1], test.models[:1], space)}:
         raise ValueError(f"unknown metric {metric!r}; use a per-parameter metric of "
                          "geoinv.evaluation.parameter_metrics, e.g. 'median_rel_err'")
-    if not isinstance(repeats, (int, np.integer)) or isinstance(repeats, bool) or repeats < 1:
-        raise ValueError(f"repeats must be an integer >= 1; got {repeats!r}")
-    options = {"create": {"hidden": hidden, "output": output, "dtype": dtype}, "noise": noise}
+    check_int(repeats, "repeats", 1)
+    options = {"create": create, "noise": noise}
     streams = iter(spawn(rng, len(grid) * repeats))
     rows = []
     for n_train, n_hidden in grid:
@@ -91,21 +92,22 @@ def _sizes(values, name, upper=None):
 
 def sample_size_curve(forward, space, train, validation, test, n_train, n_hidden=40,
                       trainer=None, rng=None, repeats=1, metric="median_rel_err",
-                      hidden="logsig", output="logsig", noise=None, dtype=np.float64):
+                      hidden_activation="logsig", output_activation="logsig", noise=None,
+                      dtype=np.float64, hidden=None, output=None):
     """ID test error against the number of training samples.
 
     Parameters
     ----------
     forward : geoinv.forward.ForwardModel
     space : geoinv.ModelSpace
-    train, validation, test : geoinv.dataset.Dataset
+    train, validation, test : geoinv.prior.dataset.Dataset
         The runs train on the first ``n`` rows of ``train``, stop early on
         ``validation`` and are scored on ``test`` (ID test data).
     n_train : sequence of int
         Training-set sizes, each <= len(train).
     n_hidden : int, optional
         Hidden units of every run.
-    trainer : geoinv.training.Trainer, optional
+    trainer : geoinv.nn.training.Trainer, optional
         Reused for every run; default :func:`default_trainer`.
     rng : numpy.random.Generator or int or None
         Spawned into one stream per run (initial weights and shuffling).
@@ -113,9 +115,11 @@ def sample_size_curve(forward, space, train, validation, test, n_train, n_hidden
         Runs per size, with different seeds.
     metric : str, optional
         Per-parameter metric of :func:`geoinv.evaluation.parameter_metrics`.
-    hidden, output, noise, dtype
+    hidden_activation, output_activation, noise, dtype
         Passed on to :meth:`geoinv.NetworkInversion.create` (activations,
         dtype) and :meth:`~geoinv.NetworkInversion.fit` (noise injection).
+    hidden, output : str, optional
+        Deprecated names of ``hidden_activation`` and ``output_activation``.
 
     Returns
     -------
@@ -124,28 +128,31 @@ def sample_size_curve(forward, space, train, validation, test, n_train, n_hidden
         train_loss, val_loss`` (the losses at the best epoch, scaled units)
         and one column per parameter holding ``metric``.
         ``attrs["metric"]`` and ``attrs["quantities"]`` (the parameter
-        columns) tell :func:`geoinv.plotting.plot_learning_curve` what to draw.
+        columns) tell :func:`geoinv.viz.plotting.plot_learning_curve` what to draw.
     """
     sizes = _sizes(n_train, "n_train", upper=len(train))
+    create = dict(hidden_activation=hidden_activation, output_activation=output_activation,
+                  dtype=dtype, hidden=hidden, output=output)
     return _curve(forward, space, train, validation, test, [(n, n_hidden) for n in sizes],
-                  trainer, rng, repeats, metric, hidden, output, noise, dtype)
+                  trainer, rng, repeats, metric, create, noise)
 
 
 def hidden_size_curve(forward, space, train, validation, test, sizes, trainer=None, rng=None,
-                      repeats=1, metric="median_rel_err", hidden="logsig", output="logsig",
-                      noise=None, dtype=np.float64):
+                      repeats=1, metric="median_rel_err", hidden_activation="logsig",
+                      output_activation="logsig", noise=None, dtype=np.float64, hidden=None,
+                      output=None):
     """ID test error (and validation loss) against the number of hidden units.
 
     Parameters
     ----------
     forward, space, train, validation
         As for :func:`sample_size_curve` (the whole training set is used).
-    test : geoinv.dataset.Dataset or None
+    test : geoinv.prior.dataset.Dataset or None
         ID test data; None records the losses only.
     sizes : sequence of int
         Hidden-layer sizes.
-    trainer, rng, repeats, metric, hidden, output, noise, dtype
-        As for :func:`sample_size_curve`.
+    trainer, rng, repeats, metric, hidden_activation, output_activation, noise, dtype
+        As for :func:`sample_size_curve` (``hidden``, ``output``: deprecated).
 
     Returns
     -------
@@ -153,8 +160,10 @@ def hidden_size_curve(forward, space, train, validation, test, sizes, trainer=No
         As :func:`sample_size_curve`, one row per run.
     """
     sizes = _sizes(sizes, "sizes")
+    create = dict(hidden_activation=hidden_activation, output_activation=output_activation,
+                  dtype=dtype, hidden=hidden, output=output)
     return _curve(forward, space, train, validation, test, [(len(train), h) for h in sizes],
-                  trainer, rng, repeats, metric, hidden, output, noise, dtype)
+                  trainer, rng, repeats, metric, create, noise)
 
 
 def select_hidden(forward, space, train, validation, sizes, trainer=None, rng=None, repeats=1,
@@ -171,8 +180,8 @@ def select_hidden(forward, space, train, validation, sizes, trainer=None, rng=No
         lowest.  E.g. 0.05 prefers a smaller network that is at most 5 %
         worse.
     **options
-        ``hidden``, ``output``, ``noise``, ``dtype`` as for
-        :func:`hidden_size_curve`.
+        ``hidden_activation``, ``output_activation``, ``noise``, ``dtype``
+        as for :func:`hidden_size_curve`.
 
     Returns
     -------

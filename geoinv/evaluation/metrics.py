@@ -23,6 +23,10 @@ compared with the observed data, per sounding
       the medians and fractions and is left out of the mean.
 ``n_samples`` (quantity ``all``) counts the soundings of the split.
 
+OOD detection (quantity ``ood``, :func:`ood_metrics`)
+    ``fraction_flagged`` and ``median_score`` per split, ``roc_auc_vs_test_id``
+    for the OOD split, and the detector's ``threshold`` (split ``validation``).
+
 Uncertainty (ensembles, ``evaluate(..., std=...)``), per parameter, in the
 declared scale (log10 for log parameters, the unit for linear ones), where
 the prediction is the ensemble mean and sigma the spread of its members
@@ -31,6 +35,13 @@ the prediction is the ensemble mean and sigma the spread of its members
                          were a calibrated Gaussian error)
     ``median_std_log10`` median sigma (decades), log parameters
     ``median_std``       median sigma [unit], linear parameters
+
+Metric names
+    Built in one place: :func:`metric_key` appends the method that produced
+    the models (``median_rel_err@network_lm``, see
+    :func:`geoinv.evaluation.compare.compare_methods`), and ``FIT_FRACTION``
+    is the name of the fitted fraction (``fraction_rms_le_1.2``, from
+    ``FIT_THRESHOLD``).
 """
 
 from __future__ import annotations
@@ -38,11 +49,46 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["parameter_metrics", "uncertainty_metrics", "declared_scale", "data_misfit",
-           "misfit_metrics", "simulate_valid", "evaluate", "FIT_THRESHOLD"]
+from ..inversion.misfit import FIT_THRESHOLD, data_misfit, simulate_valid
+from ..inversion.ood import roc_auc
+from ..prior.model_space import declared_scale
 
-FIT_THRESHOLD = 1.2
-"""An RMS misfit at or below this counts as fitting the data to the noise."""
+__all__ = ["parameter_metrics", "uncertainty_metrics", "misfit_metrics", "evaluate",
+           "ood_metrics", "detection_metrics", "metric_key", "FIT_FRACTION",
+           "METRIC_COLUMNS",
+           # defined below evaluation, re-exported where they were before 0.2
+           "declared_scale", "data_misfit", "simulate_valid", "FIT_THRESHOLD"]
+
+FIT_FRACTION = f"fraction_rms_le_{FIT_THRESHOLD:g}"
+"""Name of the metric: fraction of soundings with RMS misfit <= ``FIT_THRESHOLD``."""
+
+METRIC_COLUMNS = ["split", "quantity", "metric", "value"]
+"""Columns of ``metrics.csv`` and of every metrics frame."""
+
+
+def metric_key(name, method=None):
+    """The metric name as written in ``metrics.csv``.
+
+    Parameters
+    ----------
+    name : str
+        Metric, e.g. ``"median_rel_err"`` or ``FIT_FRACTION``.
+    method : str, optional
+        Inversion method that produced the models (``"network"``, ``"lm"``,
+        ``"network_lm"``); appended after ``@``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> metric_key(FIT_FRACTION, "network_lm")
+    'fraction_rms_le_1.2@network_lm'
+    >>> metric_key("median_rel_err")
+    'median_rel_err'
+    """
+    return name if method is None else f"{name}@{method}"
 
 
 def parameter_metrics(true, pred, space):
@@ -77,25 +123,6 @@ def parameter_metrics(true, pred, space):
     return rows
 
 
-def declared_scale(models, log):
-    """Models in their declared scale: log10 of the log columns, others as they are.
-
-    Parameters
-    ----------
-    models : array_like, shape (..., n_params)
-        Physical units (log columns > 0).
-    log : array_like of bool, shape (n_params,)
-
-    Returns
-    -------
-    ndarray, shape (..., n_params)
-    """
-    models = np.asarray(models, dtype=np.float64)
-    log = np.asarray(log, dtype=bool)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(log, np.log10(np.where(log, models, 1.0)), models)
-
-
 def uncertainty_metrics(true, pred, std, space, k=2.0):
     """Coverage of the +/- k sigma band and the typical sigma, per parameter.
 
@@ -126,30 +153,6 @@ def uncertainty_metrics(true, pred, std, space, k=2.0):
     return rows
 
 
-def data_misfit(data_obs, data_pred, sigma):
-    """Per-sounding misfits between observed and predicted data.
-
-    Parameters
-    ----------
-    data_obs, data_pred, sigma : ndarray, shape (n_samples, n_data)
-
-    Returns
-    -------
-    rms : ndarray, shape (n_samples,)
-        RMS of the residuals normalised by ``sigma`` (NaN where a sigma is 0).
-    rel : ndarray, shape (n_samples,)
-        Mean relative misfit |d_pred - d_obs| / |d_obs|.
-    """
-    data_obs = np.asarray(data_obs, dtype=np.float64)
-    data_pred = np.asarray(data_pred, dtype=np.float64)
-    sigma = np.asarray(sigma, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(sigma > 0, (data_obs - data_pred) / sigma, np.nan)
-        rms = np.sqrt(np.mean(r**2, axis=1))
-        rel = np.mean(np.abs(data_pred - data_obs) / np.abs(data_obs), axis=1)
-    return rms, rel
-
-
 def misfit_metrics(rms, rel):
     """Summaries of per-sounding misfits as (quantity, metric, value) rows.
 
@@ -163,30 +166,10 @@ def misfit_metrics(rms, rel):
     return [
         ("data", "median_rms_misfit", float(np.median(worst_rms))),
         ("data", "mean_rms_misfit", float(np.mean(rms[~bad])) if (~bad).any() else np.nan),
-        ("data", f"fraction_rms_le_{FIT_THRESHOLD:g}", float(np.mean(worst_rms <= FIT_THRESHOLD))),
+        ("data", FIT_FRACTION, float(np.mean(worst_rms <= FIT_THRESHOLD))),
         ("data", "median_rel_misfit", float(np.median(worst_rel))),
         ("data", "fraction_unphysical", float(np.mean(bad))),
     ]
-
-
-def simulate_valid(forward, models):
-    """Simulate the models the forward model accepts; NaN rows for the rest.
-
-    Parameters
-    ----------
-    forward : geoinv.forward.ForwardModel
-    models : ndarray, shape (n_samples, n_params)
-
-    Returns
-    -------
-    data : ndarray, shape (n_samples, n_data)
-    """
-    models = np.atleast_2d(np.asarray(models, dtype=np.float64))
-    ok = forward.valid_rows(models)
-    data = np.full((len(models), forward.n_data), np.nan)
-    if ok.any():
-        data[ok] = forward.simulate(models[ok])
-    return data
 
 
 def evaluate(forward, space, models_true, models_pred, data_obs, sigma, split, std=None):
@@ -217,6 +200,56 @@ def evaluate(forward, space, models_true, models_pred, data_obs, sigma, split, s
     if std is not None:
         rows += uncertainty_metrics(models_true, models_pred, std, space)
     rows += misfit_metrics(rms, rel)
-    return pd.DataFrame(
-        [(split, q, m, v) for q, m, v in rows], columns=["split", "quantity", "metric", "value"]
-    )
+    return pd.DataFrame([(split, q, m, v) for q, m, v in rows], columns=METRIC_COLUMNS)
+
+
+def detection_metrics(threshold, scores, reference="test_id"):
+    """OOD-detection rows from the scores a detector gave each split.
+
+    Parameters
+    ----------
+    threshold : float
+        The detector's ``threshold_``: scores above it are flagged.
+    scores : dict of str to array_like, shape (n_soundings,)
+        OOD scores per split, e.g. ``{"test_id": ..., "test_ood": ...}``.
+    reference : str
+        The in-distribution split the others are separated from.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``split, quantity, metric, value`` with quantity ``ood``:
+        ``threshold`` (split ``validation``), then per split
+        ``fraction_flagged``, ``median_score`` and, for every split but
+        ``reference``, ``roc_auc_vs_<reference>``.
+    """
+    rows = [("validation", "ood", "threshold", threshold)]
+    scores = {split: np.asarray(s, dtype=np.float64) for split, s in scores.items()}
+    for split, s in scores.items():
+        rows.append((split, "ood", "fraction_flagged", float(np.mean(s > threshold))))
+        rows.append((split, "ood", "median_score", float(np.median(s))))
+        if split != reference and reference in scores:
+            rows.append((split, "ood", f"roc_auc_vs_{reference}",
+                         roc_auc(scores[reference], s)))
+    return pd.DataFrame(rows, columns=METRIC_COLUMNS)
+
+
+def ood_metrics(detector, datasets, reference="test_id"):
+    """OOD-detection rows of a fitted detector on labelled data sets.
+
+    Parameters
+    ----------
+    detector : geoinv.inversion.ood.OODDetector
+        Fitted.
+    datasets : dict of str to geoinv.prior.dataset.Dataset
+        E.g. ``{"test_id": ..., "test_ood": ...}``.
+    reference : str
+        The in-distribution split that the others are separated from.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`detection_metrics`, from the detector's scores of each set.
+    """
+    scores = {split: detector.score(ds.data, ds.sigma) for split, ds in datasets.items()}
+    return detection_metrics(detector.threshold_, scores, reference)

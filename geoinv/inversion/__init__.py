@@ -1,1 +1,29 @@
-"""TODO"""
+"""Inversion: from observed data to earth models, with a check of trust.
+
+:class:`NetworkInversion` is the trained network inverse m = f^-1(d) (K >= 1
+member networks sharing the forward model, prior box and scalers; the spread
+of K > 1 members is an uncertainty), saved and read in one file
+(:func:`load`, :mod:`~geoinv.inversion.persistence`).  Damped least squares
+(:func:`damped_least_squares`) fits the data from a starting model, and
+:func:`refine` starts it from the network's answer (network -> LM).
+:class:`OODDetector` flags soundings unlike the training data;
+:mod:`~geoinv.inversion.misfit` holds the RMS misfit and ``FIT_THRESHOLD``
+all methods are judged by, and :mod:`~geoinv.inversion.profile` inverts
+lines of soundings.  It imports :mod:`geoinv.forward`, :mod:`geoinv.prior`
+and :mod:`geoinv.nn`, never :mod:`geoinv.evaluation` (which scores its
+results against known models).
+"""
+
+from .misfit import FIT_THRESHOLD, data_misfit, rms_misfit, simulate_valid
+from .least_squares import LSQResult, damped_least_squares, search_bounds, weighted_jacobian
+from .refine import LM_DEFAULTS, METHODS, generic_start, invert_from_generic_start, refine
+from .ood import COMPONENTS, OODDetector, OODResult, box_excess, roc_auc
+from .network_inversion import NetworkInversion, load, mean_and_std
+from .profile import Profile, ProfileInversion, invert_profile, profile_models, simulate_profile
+
+__all__ = ["NetworkInversion", "load", "mean_and_std", "damped_least_squares", "LSQResult",
+           "search_bounds", "weighted_jacobian", "refine", "generic_start",
+           "invert_from_generic_start", "METHODS", "LM_DEFAULTS", "OODDetector", "OODResult",
+           "COMPONENTS", "box_excess", "roc_auc", "FIT_THRESHOLD", "rms_misfit", "data_misfit",
+           "simulate_valid", "Profile", "ProfileInversion", "invert_profile", "profile_models",
+           "simulate_profile"]

@@ -23,20 +23,22 @@ in the (log10) parameters for data spanning decades: on
 scenarios/ves_3layer.toml, single runs from the generic start need 52
 instead of 67 forward calls per OOD sounding and fit 80 % instead of 77 %
 of them (ID: 40 vs 41 calls, 89 % either way).  The reported misfit
-``rms`` is always the linear one above, as in :mod:`geoinv.evaluation`.
+``rms`` is always the linear one above (:mod:`geoinv.inversion.misfit`).
 
 Parameters: the declared scale
 -------------------------------
-The unknowns are the parameters in the declared scale of the model space
-(log10 for log parameters), normalised by the width of the prior box::
+The unknowns are the unit coordinates of the model space
+(:meth:`geoinv.ModelSpace.to_unit`): the declared scale (log10 for log
+parameters) normalised by the width of the prior box::
 
     u = (to_scale(m) - scaled_low) / (scaled_high - scaled_low),
 
 so the prior (training) box is ``0 <= u <= 1`` for every parameter and one
 damping ``mu`` means the same for all of them.  The *search box* is the prior
 box widened by ``widen`` box widths on each side, ``-widen <= u <= 1 + widen``
-(``widen=0`` keeps the prior bounds; a positive ``widen`` lets a model of an
-out-of-distribution sounding leave the training box).  Linear parameters
+(:meth:`geoinv.ModelSpace.widened`; ``widen=0`` keeps the prior bounds; a
+positive ``widen`` lets a model of an out-of-distribution sounding leave the
+training box).  Linear parameters
 never go below ``space.lower_limit`` nor, if the forward model declares them
 positive, below 0.
 
@@ -58,8 +60,8 @@ With ``J = d r / d u`` up to sign (``J = W_d d g(f) / d u``), ``(n_data, p)``::
 ``mu`` starts at ``mu0 * max(diag(J^T J))`` per sounding.  A sounding stops
 when
 
-* its RMS misfit ``sqrt(mean(((d - f(m)) / sigma)^2))`` (linear data, as in
-  :func:`geoinv.evaluation.data_misfit`) is <= ``target_rms``
+* its RMS misfit ``sqrt(mean(((d - f(m)) / sigma)^2))`` (linear data,
+  :func:`geoinv.inversion.misfit.rms_misfit`) is <= ``target_rms``
   (status ``CONVERGED``),
 * it has done ``max_iter`` iterations (``MAX_ITER``),
 * or it stalls (``STALLED``): an accepted step lowered phi by less than
@@ -71,7 +73,7 @@ Restarts
 A sounding can end in a local minimum (in a three-layer VES the middle layer
 often vanishes or takes the wrong side of its equivalence valley).  With
 ``n_restarts > 0`` the soundings whose misfit is still above ``restart_rms``
-(1.2 by default), or whose start was unphysical, are run again, as one
+(``FIT_THRESHOLD`` = 1.2 by default), or whose start was unphysical, are run again, as one
 batch, from models drawn uniformly in the search box (``rng``); each keeps
 its lowest-misfit model, and its counts add up over all runs.
 
@@ -99,15 +101,18 @@ rejected.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import format_rows
+from .._checks import check_choice, check_float, check_int, format_rows
 from ..prior.model_space import as_generator
+from .misfit import FIT_THRESHOLD, rms_misfit
 
 __all__ = [
     "LSQResult",
+    "damped_least_squares",
     "levenberg_marquardt",
     "search_bounds",
     "weighted_jacobian",
@@ -132,7 +137,7 @@ _MU_FLOOR = 1e-12         # smallest mu relative to max(diag(J^T J))
 
 @dataclass
 class LSQResult:
-    """Per-sounding outcome of :func:`levenberg_marquardt`.
+    """Per-sounding outcome of :func:`damped_least_squares`.
 
     Attributes
     ----------
@@ -182,31 +187,16 @@ class LSQResult:
         return len(self.models)
 
 
-def rms_misfit(data, predicted, sigma):
-    """RMS misfit in noise standard deviations, per sounding.
-
-    Parameters
-    ----------
-    data, predicted, sigma : ndarray, shape (n_soundings, n_data)
-
-    Returns
-    -------
-    rms : ndarray, shape (n_soundings,)
-        ``sqrt(mean(((data - predicted) / sigma)**2, axis=1))``.
-    """
-    return np.sqrt(np.mean(((data - predicted) / sigma) ** 2, axis=1))
-
-
 def search_bounds(space, widen=0.0, positive=None):
-    """Search box in normalised units ``u`` (prior box = [0, 1] per parameter).
+    """Search box in unit coordinates ``u`` (prior box = [0, 1] per parameter).
 
     Parameters
     ----------
     space : geoinv.ModelSpace
     widen : float or array_like, shape (n_params,)
-        Widening of the prior box on each side, in box widths of the declared
-        scale, >= 0.  ``0.5`` on a log10 box 1..1000 ohm.m searches
-        10**-1.5..10**4.5 ohm.m.
+        Box widths of the declared scale added on each side of the prior
+        box, >= 0 (:meth:`geoinv.ModelSpace.widened`).  ``0.5`` on a log10
+        box 1..1000 ohm.m searches 10**-1.5..10**4.5 ohm.m.
     positive : array_like of bool, shape (n_params,), optional
         Parameters that must stay > 0 (``forward.positive``); only matters for
         linear parameters.
@@ -214,24 +204,22 @@ def search_bounds(space, widen=0.0, positive=None):
     Returns
     -------
     u_low, u_high : ndarray, shape (n_params,)
+        The widened box, its lower bounds raised to keep linear parameters
+        above ``space.lower_limit`` (and 0 where ``positive``).
 
     Raises
     ------
     ValueError
         If ``widen`` is negative or not finite.
     """
-    widen = np.broadcast_to(np.asarray(widen, dtype=np.float64), (space.n_params,))
-    if not (np.isfinite(widen) & (widen >= 0)).all():
-        raise ValueError(f"widen must be finite and >= 0, got {widen.tolist()}")
-    lo, hi = space.scaled_low, space.scaled_high
-    width = hi - lo
-    u_low, u_high = -widen.copy(), 1.0 + widen
+    u_low, u_high = space.widened(widen, unit=True)
     limit = np.where(space.log, -np.inf, space.lower_limit)
     if positive is not None:
         limit = np.where(~space.log & np.asarray(positive, dtype=bool), np.maximum(limit, 0.0),
                          limit)
     finite = np.isfinite(limit)
-    u_limit = np.where(finite, (np.where(finite, limit, 0.0) - lo) / width + _LIMIT_MARGIN, -np.inf)
+    u_limit = np.where(finite, space.scaled_to_unit(np.where(finite, limit, 0.0)) + _LIMIT_MARGIN,
+                       -np.inf)
     return np.maximum(u_low, u_limit), u_high
 
 
@@ -241,7 +229,6 @@ class _Problem:
     def __init__(self, forward, space, data, sigma, log_data, fd_step, use_analytic):
         self.forward = forward
         self.space = space
-        self.lo = space.scaled_low
         self.width = space.scaled_high - space.scaled_low
         self.log_data = log_data
         self.fd_step = fd_step
@@ -262,7 +249,7 @@ class _Problem:
         return sub
 
     def models(self, u):
-        return self.space.from_scale(self.lo + u * self.width)
+        return self.space.from_unit(u)
 
     def g(self, predicted):
         """g(f): log10 on log columns; non-positive values there give NaN."""
@@ -275,11 +262,11 @@ class _Problem:
         return (self.g_obs[rows] - self.g(predicted)) / self.s[rows]
 
 
-def levenberg_marquardt(forward, space, data, sigma, m0, *, widen=0.0, target_rms=1.0,
-                        max_iter=50, n_restarts=0, restart_rms=1.2, rng=None,
-                        data_scale="auto", jacobian="auto", fd_step=1e-5, mu0=1e-3, ftol=1e-3,
-                        xtol=1e-8):
-    """Damped least-squares inversion of a batch of soundings.
+def damped_least_squares(forward, space, data, sigma, m0, *, widen=0.0, target_rms=1.0,
+                         max_iter=50, n_restarts=0, restart_rms=FIT_THRESHOLD, rng=None,
+                         data_scale="auto", jacobian="auto", fd_step=1e-5, mu0=1e-3, ftol=1e-3,
+                         xtol=1e-8):
+    """Damped least-squares (Levenberg-Marquardt) inversion of a batch of soundings.
 
     See the module docstring for the objective, the scale of the unknowns,
     the bounds, the damping update, the stopping rules and the unit of
@@ -313,8 +300,8 @@ def levenberg_marquardt(forward, space, data, sigma, m0, *, widen=0.0, target_rm
         over those soundings, from models drawn uniformly (in ``u``) in the
         search box; the model of lowest misfit is kept.
     restart_rms : float
-        Misfit above which a sounding is restarted (default 1.2, the fit
-        threshold of :mod:`geoinv.evaluation`).
+        Misfit above which a sounding is restarted (default
+        ``FIT_THRESHOLD`` = 1.2, :mod:`geoinv.inversion.misfit`).
     rng : numpy.random.Generator or int or None
         Draws the restart models (only used if ``n_restarts > 0``).
     data_scale : {"auto", "log", "linear"}
@@ -353,19 +340,20 @@ def levenberg_marquardt(forward, space, data, sigma, m0, *, widen=0.0, target_rm
     >>> space = ModelSpace([Parameter("rho_1", "ohm.m", 1, 1000),
     ...                     Parameter("rho_2", "ohm.m", 1, 1000), Parameter("h_1", "m", 1, 50)])
     >>> d = ves.simulate([[100.0, 10.0, 5.0]])
-    >>> res = levenberg_marquardt(ves, space, d, 0.02 * d, [[50.0, 50.0, 10.0]],
-    ...                           target_rms=1e-3)
+    >>> res = damped_least_squares(ves, space, d, 0.02 * d, [[50.0, 50.0, 10.0]],
+    ...                            target_rms=1e-3)
     >>> res.models.round(3).tolist(), bool(res.converged[0])
     ([[100.0, 10.0, 5.0]], True)
     """
     data, sigma, u0, log_data = _check_inputs(forward, space, data, sigma, m0, data_scale)
-    _check_settings(target_rms=target_rms, restart_rms=restart_rms, ftol=ftol, xtol=xtol)
-    _check_settings(strict=True, fd_step=fd_step, mu0=mu0)
-    for name, value in (("max_iter", max_iter), ("n_restarts", n_restarts)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-            raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
-    if jacobian not in ("auto", "fd", "analytic"):
-        raise ValueError(f"jacobian must be 'auto', 'fd' or 'analytic', got {jacobian!r}")
+    for name, value in (("target_rms", target_rms), ("restart_rms", restart_rms),
+                        ("ftol", ftol), ("xtol", xtol)):
+        check_float(value, name, 0.0)
+    for name, value in (("fd_step", fd_step), ("mu0", mu0)):
+        check_float(value, name, 0.0, low_open=True)
+    check_int(max_iter, "max_iter", 0)
+    check_int(n_restarts, "n_restarts", 0)
+    check_choice(jacobian, "jacobian", ("auto", "fd", "analytic"))
     has_analytic = callable(getattr(forward, "jacobian", None))
     if jacobian == "analytic" and not has_analytic:
         raise ValueError(f"jacobian='analytic' but {type(forward).__name__} has no jacobian method")
@@ -392,6 +380,17 @@ def levenberg_marquardt(forward, space, data, sigma, m0, *, widen=0.0, target_rm
         for name in ("models", "predicted", "rms", "status"):
             getattr(result, name)[keep] = getattr(rerun, name)[better]
     return result
+
+
+def levenberg_marquardt(*args, **kwargs):
+    """Deprecated name of :func:`damped_least_squares` (kept through 0.2, removed in 0.3).
+
+    Renamed because ``geoinv.nn.training.LevenbergMarquardt`` trains network
+    weights, while this function inverts earth models.
+    """
+    warnings.warn("geoinv.levenberg_marquardt is now geoinv.damped_least_squares; the old name "
+                  "goes in 0.3", DeprecationWarning, stacklevel=2)
+    return damped_least_squares(*args, **kwargs)
 
 
 def _lm_run(prob, rows, u0, u_low, u_high, *, target_rms, max_iter, mu0, ftol, xtol):
@@ -520,7 +519,7 @@ def weighted_jacobian(forward, space, data, sigma, models, *, data_scale="auto",
     Parameters
     ----------
     forward, space, data, sigma, data_scale, fd_step, jacobian
-        As in :func:`levenberg_marquardt`.
+        As in :func:`damped_least_squares`.
     models : array_like, shape (n_soundings, n_params)
         Where to evaluate J, physical units.
 
@@ -572,15 +571,6 @@ def _jacobian(prob, rows, u, F, u_low, u_high, calls, jac_calls):
     return (dg / prob.s[rows][:, None, :]).transpose(0, 2, 1)
 
 
-def _check_settings(strict=False, **settings):
-    """Raise ValueError naming the first setting that is not finite and >= 0 (> 0)."""
-    for name, value in settings.items():
-        ok = np.isfinite(value) and (value > 0 if strict else value >= 0)
-        if not ok:
-            relation = ">" if strict else ">="
-            raise ValueError(f"{name} must be finite and {relation} 0, got {value!r}")
-
-
 def _check_inputs(forward, space, data, sigma, m0, data_scale):
     """Shapes, finiteness and signs; returns data, sigma, u0, log mask."""
     if space.n_params != forward.n_params:
@@ -620,5 +610,4 @@ def _check_inputs(forward, space, data, sigma, m0, data_scale):
     for bad, name, problem in checks:
         if bad.any():
             raise ValueError(f"{name} rows {format_rows(np.flatnonzero(bad))} {problem}")
-    u0 = (space.to_scale(m0) - space.scaled_low) / (space.scaled_high - space.scaled_low)
-    return data, sigma, u0, log_data
+    return data, sigma, space.to_unit(m0), log_data

@@ -15,10 +15,10 @@ large when the sounding looks unlike the training data:
     data miss the observed ones.
 ``refined``
     How far the model refined by damped least squares from the network's
-    prediction (:func:`geoinv.lsq.levenberg_marquardt`, search box = prior
-    box widened by ``widen``) lies outside the prior box: the Euclidean
-    length, in box widths of the declared scale, of its excess over the
-    bounds (0 inside).  A model that fits the data outside the training box
+    prediction (:func:`geoinv.inversion.least_squares.damped_least_squares`,
+    search box = prior box widened by ``widen`` box widths) lies outside the
+    prior box: the Euclidean length of its box widths beyond the bounds
+    (:meth:`geoinv.ModelSpace.widths_beyond`; 0 inside).  A model that fits the data outside the training box
     is direct evidence that the sounding came from outside it.  It costs an
     LM run (~30-60 forward calls per sounding for a three-layer VES).
 
@@ -33,24 +33,26 @@ in decades: 2 means the product of the tail probabilities is 1/100.  The
 threshold is the ``1 - alpha`` quantile of the leave-one-out scores of the
 validation soundings, so about a fraction ``alpha`` of ID soundings is
 flagged.  :func:`roc_auc` measures how well the score separates ID from OOD
-test soundings.
+test soundings; :func:`geoinv.evaluation.ood_metrics` tabulates it.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from scipy.spatial import cKDTree
 from scipy.stats import rankdata
 
-from ..evaluation.metrics import simulate_valid
-from .least_squares import levenberg_marquardt, rms_misfit
+from .._checks import check_float, check_int
+from .least_squares import damped_least_squares
+from .misfit import rms_misfit, simulate_valid
 
 __all__ = ["OODDetector", "OODResult", "COMPONENTS", "roc_auc", "predict_with_ood",
-           "box_excess", "ood_metrics"]
+           "box_excess"]
 
 COMPONENTS = ("distance", "misfit", "refined")
 """Statistics an :class:`OODDetector` can combine."""
@@ -105,14 +107,11 @@ def box_excess(space, models):
     Returns
     -------
     ndarray, shape (n_samples,)
-        Euclidean length of the excess over the bounds in the declared
-        scale, per unit box width (0 inside the box, 0.5 half a box width
-        beyond one bound).
+        Euclidean length of the parameters' box widths beyond the bounds
+        (:meth:`geoinv.ModelSpace.widths_beyond`): 0 inside the box, 0.5
+        half a box width beyond one bound.
     """
-    u = (space.to_scale(np.atleast_2d(models)) - space.scaled_low) / (
-        space.scaled_high - space.scaled_low)
-    excess = np.maximum(0.0, np.maximum(-u, u - 1.0))
-    return np.sqrt(np.sum(excess**2, axis=1))
+    return np.sqrt(np.sum(space.widths_beyond(models)**2, axis=1))
 
 
 @dataclass
@@ -131,7 +130,7 @@ class OODResult:
         Tail probability of each component on the ID validation set.
     statistics : dict of str to ndarray, shape (n_soundings,)
         Raw value of each component.
-    refined : geoinv.lsq.LSQResult or None
+    refined : geoinv.inversion.least_squares.LSQResult or None
         The LM refinement, if the ``refined`` component was used.
     """
 
@@ -161,7 +160,8 @@ class OODDetector:
         Search box of the ``refined`` component: the prior box widened by
         this many box widths on each side (declared scale).
     lm_options : dict, optional
-        Further keyword arguments of :func:`geoinv.lsq.levenberg_marquardt`
+        Further keyword arguments of
+        :func:`geoinv.inversion.least_squares.damped_least_squares`
         for the ``refined`` component (default: a single run, target RMS 1).
 
     Attributes
@@ -197,9 +197,9 @@ class OODDetector:
         ----------
         inversion : geoinv.NetworkInversion
             The trained network (and its forward model and prior box).
-        train : geoinv.dataset.Dataset
+        train : geoinv.prior.dataset.Dataset
             The data the network was trained on (only ``data`` is used).
-        validation : geoinv.dataset.Dataset
+        validation : geoinv.prior.dataset.Dataset
             In-distribution soundings not used for training (``data`` and
             ``sigma``); they calibrate the tail probabilities and the
             threshold.
@@ -219,12 +219,9 @@ class OODDetector:
         if not components or unknown or len(set(components)) != len(components):
             raise ValueError(f"components must be distinct names from {', '.join(COMPONENTS)}; "
                              f"got {list(components)}")
-        if isinstance(self.k, bool) or not isinstance(self.k, (int, np.integer)) or self.k < 1:
-            raise ValueError(f"k must be a whole number >= 1, got {self.k!r}")
-        if not 0 < self.alpha < 1:
-            raise ValueError(f"alpha must lie in (0, 1), got {self.alpha!r}")
-        if not (np.isfinite(self.widen) and self.widen >= 0):
-            raise ValueError(f"widen must be finite and >= 0, got {self.widen!r}")
+        check_int(self.k, "k", 1)
+        check_float(self.alpha, "alpha", 0.0, 1.0, low_open=True, high_open=True)
+        check_float(self.widen, "widen", 0.0)
         if len(train) < self.k:
             raise ValueError(f"train has {len(train)} soundings, fewer than k = {self.k}")
         if len(validation) * self.alpha < 1:
@@ -269,8 +266,8 @@ class OODDetector:
         if "refined" in self.components_:
             if refined is None:
                 options = {"target_rms": 1.0, **(self.lm_options or {})}
-                lm = levenberg_marquardt(inv.forward, inv.space, data, sigma, models,
-                                         widen=self.widen, **options)
+                lm = damped_least_squares(inv.forward, inv.space, data, sigma, models,
+                                          widen=self.widen, **options)
                 refined = lm.models
             stats["refined"] = box_excess(inv.space, refined)
         return stats, models, lm
@@ -398,41 +395,11 @@ class OODDetector:
         return det
 
 
-def ood_metrics(detector, datasets, reference="test_id"):
-    """OOD-detection rows in the ``metrics.csv`` layout.
-
-    Parameters
-    ----------
-    detector : OODDetector
-        Fitted.
-    datasets : dict of str to geoinv.dataset.Dataset
-        E.g. ``{"test_id": ..., "test_ood": ...}``.
-    reference : str
-        The in-distribution split that the others are separated from.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``split, quantity, metric, value`` with quantity ``ood``:
-        ``fraction_flagged`` and ``median_score`` per split,
-        ``roc_auc_vs_<reference>`` for every other split, and
-        ``threshold`` (split ``validation``).
-    """
-    scores = {split: detector.score(ds.data, ds.sigma) for split, ds in datasets.items()}
-    rows = [("validation", "ood", "threshold", detector.threshold_)]
-    for split, s in scores.items():
-        rows.append((split, "ood", "fraction_flagged", float(np.mean(s > detector.threshold_))))
-        rows.append((split, "ood", "median_score", float(np.median(s))))
-        if split != reference and reference in scores:
-            rows.append((split, "ood", f"roc_auc_vs_{reference}",
-                         roc_auc(scores[reference], s)))
-    return pd.DataFrame(rows, columns=["split", "quantity", "metric", "value"])
-
-
 def predict_with_ood(detector, data, sigma=None):
     """``(models, flags, scores)`` of a fitted detector's network.
 
-    The shape the lead's ``predict(..., return_ood=True)`` can return.
+    What :meth:`geoinv.NetworkInversion.predict` returns with
+    ``return_ood=True``.
 
     Parameters
     ----------
@@ -449,3 +416,17 @@ def predict_with_ood(detector, data, sigma=None):
     """
     result = detector.predict(data, sigma)
     return result.models, result.flags, result.scores
+
+
+def __getattr__(name):
+    """``ood_metrics`` moved to :mod:`geoinv.evaluation.metrics` (it scores against labels).
+
+    Kept importable from here through 0.2 (removed in 0.3) with a DeprecationWarning;
+    the import happens only on that deprecated access, so inversion does not
+    depend on evaluation.
+    """
+    if name == "ood_metrics":
+        warnings.warn("geoinv.inversion.ood.ood_metrics moved to geoinv.evaluation.ood_metrics; "
+                      "the old path goes in 0.3", DeprecationWarning, stacklevel=2)
+        return importlib.import_module("geoinv.evaluation.metrics").ood_metrics
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

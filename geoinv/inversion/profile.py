@@ -29,9 +29,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._checks import check_float, check_int
 from ..prior.dataset import Dataset
-from ..evaluation.metrics import data_misfit, simulate_valid
-from ..prior.model_space import as_generator
+from ..prior.model_space import as_generator, declared_scale, from_declared_scale
+from .misfit import data_misfit, simulate_valid
+from .refine import refine
 from ..forward import interface_depths  # noqa: F401  (moved in 0.2; importable from here too)
 from ..viz.sections import layered_section  # noqa: F401  (moved in 0.2; importable from here too)
 
@@ -121,11 +123,8 @@ def profile_models(names, spec, n_positions, length, *, log=True, shape="linear"
     ([0.0, 10.0, 20.0], [1.0, 10.0, 100.0])
     """
     names = list(names)
-    if isinstance(n_positions, bool) or not isinstance(n_positions, (int, np.integer)) \
-            or n_positions < 2:
-        raise ValueError(f"n_positions must be a whole number >= 2, got {n_positions!r}")
-    if not (np.isfinite(length) and length > 0):
-        raise ValueError(f"length must be finite and > 0 (m), got {length!r}")
+    check_int(n_positions, "n_positions", 2)
+    check_float(length, "length (m)", 0.0, low_open=True)
     t = _ramp(np.linspace(0.0, 1.0, n_positions), shape)
     log = np.broadcast_to(np.asarray(log, dtype=bool), (len(names),))
 
@@ -156,13 +155,11 @@ def profile_models(names, spec, n_positions, length, *, log=True, shape="linear"
     models = np.empty((n_positions, len(names)))
     for j, (where, value) in enumerate(values):
         start, end = _start_end(value, where)
-        if log[j]:
-            if not (start > 0 and end > 0):
-                raise ValueError(f"profile {where}: values must be > 0 for a log parameter; "
-                                 f"got start={start}, end={end}")
-            models[:, j] = 10.0 ** (np.log10(start) + t * (np.log10(end) - np.log10(start)))
-        else:
-            models[:, j] = start + t * (end - start)
+        if log[j] and not (start > 0 and end > 0):
+            raise ValueError(f"profile {where}: values must be > 0 for a log parameter; "
+                             f"got start={start}, end={end}")
+        a, b = declared_scale([start, end], log[j])      # interpolate in the declared scale
+        models[:, j] = from_declared_scale(a + t * (b - a), log[j])
     return Profile(np.linspace(0.0, float(length), n_positions), models, names)
 
 
@@ -192,12 +189,12 @@ def simulate_profile(forward, profile, noise, rng=None):
     ----------
     forward : geoinv.forward.ForwardModel
     profile : Profile
-    noise : geoinv.noise.GaussianNoise
+    noise : geoinv.prior.noise.GaussianNoise
     rng : numpy.random.Generator or int or None
 
     Returns
     -------
-    geoinv.dataset.Dataset
+    geoinv.prior.dataset.Dataset
         One row per position, in the order of ``profile.x``.
     """
     rng = as_generator(rng)
@@ -216,7 +213,7 @@ class ProfileInversion:
         ``"network"`` and ``"network_lm"``.
     rms : dict of str to ndarray, shape (n_positions,)
         RMS data misfit of each (noise standard deviations).
-    lsq : geoinv.lsq.LSQResult
+    lsq : geoinv.inversion.least_squares.LSQResult
         The refinement (forward calls, iterations, status).
     """
 
@@ -235,14 +232,12 @@ def invert_profile(inversion, data, sigma, *, rng=None, **lm_options):
     rng : numpy.random.Generator or int or None
         Restart draws of the refinement.
     **lm_options
-        Passed to :func:`geoinv.hybrid.refine`.
+        Passed to :func:`geoinv.inversion.refine.refine`.
 
     Returns
     -------
     ProfileInversion
     """
-    from .refine import refine
-
     network = inversion.predict(data)
     rms_network = data_misfit(data, simulate_valid(inversion.forward, network), sigma)[0]
     lsq = refine(inversion, data, sigma, models=network, rng=rng, **lm_options)

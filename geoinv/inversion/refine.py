@@ -1,48 +1,45 @@
-"""Network, classical and hybrid inversion side by side.
+"""Network -> LM: refine the network's answer by damped least squares.
 
-Three methods invert the same soundings:
+The network inverts a sounding in one forward pass but does not fit its data
+to the noise; damped least squares (LM,
+:func:`geoinv.inversion.least_squares.damped_least_squares`) fits them but
+needs a starting model and many forward calls.  :func:`refine` starts LM
+from the network's prediction: the network supplies the start, LM makes it
+fit the data.  Three methods invert a sounding, named in ``metrics.csv`` by
+the suffix ``@method`` (see :func:`geoinv.evaluation.compare_methods`):
 
 ``network``
     The trained BP network alone: one forward pass, no forward call.
 ``lm``
-    Damped least squares (:func:`geoinv.lsq.levenberg_marquardt`) from a
-    generic start (:func:`generic_start`).
+    LM from a generic start (:func:`generic_start`), which knows nothing
+    but the data's level (:func:`invert_from_generic_start`).
 ``network_lm``
-    Damped least squares started from the network's prediction
-    (:func:`refine`): the network supplies the starting model, LM makes it
-    fit the data.
+    LM from the network's prediction (:func:`refine`).
 
-Both LM methods share every setting: the search box (the prior box widened
-by ``widen`` box widths of the declared scale on each side, so that a model
-of an OOD sounding can leave the training box), the target RMS misfit 1,
-and ``n_restarts`` batched restarts for soundings still above RMS 1.2 (local
-minima).  Their forward-call counts are therefore comparable; the unit is
-one simulated model (see :mod:`geoinv.lsq`).
+Both LM methods share every setting (``LM_DEFAULTS``): the search box (the
+prior box widened by ``widen`` box widths of the declared scale on each
+side, so that a model of an OOD sounding can leave the training box), the
+target RMS misfit 1, and ``n_restarts`` batched restarts for soundings still
+above ``FIT_THRESHOLD`` (RMS 1.2; local minima).  Their forward-call counts
+are therefore comparable; the unit is one simulated model (see
+:mod:`geoinv.inversion.least_squares`).
 
 A model that fits the data (RMS <= 1.2) but lies outside the prior box is
-itself evidence that the sounding was OOD; :func:`compare_methods` reports
-the fraction of such soundings as ``fraction_fit_outside_box``.
-
-Metrics layout (compatible with ``metrics.csv``: ``split, quantity, metric,
-value``): the method is appended to the metric name after ``@``, e.g.
-``test_id, data, fraction_rms_le_1.2@network_lm, 0.98`` or
-``test_ood, rho_2, median_rel_err@lm, 0.4``.  Wall times are returned in a
-separate frame of the same layout, because they change from run to run and
-``metrics.csv`` is byte-identical between runs.
+itself evidence that the sounding was OOD (:func:`fitted_outside_box`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..evaluation.metrics import FIT_THRESHOLD
-from .least_squares import levenberg_marquardt, search_bounds
+from .least_squares import damped_least_squares, search_bounds
+from .misfit import FIT_THRESHOLD
 
 __all__ = ["METHODS", "LM_DEFAULTS", "generic_start", "refine", "invert_from_generic_start",
            "fitted_outside_box"]
 
 METHODS = ("network", "lm", "network_lm")
-"""Methods compared by :func:`compare_methods`, in this order."""
+"""Inversion methods, in the order :func:`geoinv.evaluation.compare_methods` runs them."""
 
 LM_DEFAULTS = dict(widen=0.5, n_restarts=10, target_rms=1.0, restart_rms=FIT_THRESHOLD)
 """Settings both LM methods use unless told otherwise."""
@@ -52,7 +49,7 @@ def generic_start(forward, space, data, widen=LM_DEFAULTS["widen"]):
     """A starting model that knows nothing but the data's level.
 
     Every parameter starts at the centre of the prior box in the declared
-    scale, except parameters that have the unit of some data columns (the
+    scale (unit coordinate 0.5), except parameters that have the unit of some data columns (the
     resistivities of a VES, whose data are apparent resistivities in ohm.m):
     those start at the mean of those data in their scale (the geometric mean
     for log10-scaled data), clipped to the search box.  For a VES this is a
@@ -66,7 +63,8 @@ def generic_start(forward, space, data, widen=LM_DEFAULTS["widen"]):
     data : array_like, shape (n_soundings, n_data)
         Observed data, physical units.
     widen : float
-        Search box widening (box widths) the start is clipped to.
+        Box widths beyond the prior box of the search box the start is
+        clipped to.
 
     Returns
     -------
@@ -79,8 +77,7 @@ def generic_start(forward, space, data, widen=LM_DEFAULTS["widen"]):
     units = np.asarray(forward.data_units)
     log_data = forward.data_log_mask
     u_low, u_high = search_bounds(space, widen, forward.positive)
-    x_low = space.scaled_low + u_low * (space.scaled_high - space.scaled_low)
-    x_high = space.scaled_low + u_high * (space.scaled_high - space.scaled_low)
+    x_low, x_high = space.unit_to_scaled(u_low), space.unit_to_scaled(u_high)
     for j, unit in enumerate(space.units):
         cols = units == unit
         if not cols.any():
@@ -112,18 +109,19 @@ def refine(inversion, data, sigma, *, models=None, rng=None, **lm_options):
     rng : numpy.random.Generator or int or None
         Draws the restart models.
     **lm_options
-        Keyword arguments of :func:`geoinv.lsq.levenberg_marquardt`;
+        Keyword arguments of
+        :func:`geoinv.inversion.least_squares.damped_least_squares`;
         defaults ``LM_DEFAULTS`` (widen 0.5, 10 restarts, target RMS 1).
 
     Returns
     -------
-    geoinv.lsq.LSQResult
+    geoinv.inversion.least_squares.LSQResult
     """
     if models is None:
         models = inversion.predict(np.atleast_2d(data))
     options = {**LM_DEFAULTS, **lm_options}
-    return levenberg_marquardt(inversion.forward, inversion.space, data, sigma, models, rng=rng,
-                               **options)
+    return damped_least_squares(inversion.forward, inversion.space, data, sigma, models, rng=rng,
+                                **options)
 
 
 def invert_from_generic_start(forward, space, data, sigma, *, rng=None, **lm_options):
@@ -131,11 +129,11 @@ def invert_from_generic_start(forward, space, data, sigma, *, rng=None, **lm_opt
 
     Returns
     -------
-    geoinv.lsq.LSQResult
+    geoinv.inversion.least_squares.LSQResult
     """
     options = {**LM_DEFAULTS, **lm_options}
     m0 = generic_start(forward, space, data, widen=options["widen"])
-    return levenberg_marquardt(forward, space, data, sigma, m0, rng=rng, **options)
+    return damped_least_squares(forward, space, data, sigma, m0, rng=rng, **options)
 
 
 def fitted_outside_box(space, models, rms, fit_rms=FIT_THRESHOLD):

@@ -55,7 +55,7 @@ def make_dataset(forward, space, n, noise, rng=None, *, ood_shell=None, method="
         Prior box; its columns match ``forward.parameter_names``.
     n : int
         Number of samples.
-    noise : geoinv.noise.GaussianNoise
+    noise : geoinv.prior.noise.GaussianNoise
     rng : numpy.random.Generator or int or None
     ood_shell : float or None
         None draws inside the box (in distribution); a number draws from the

@@ -1,12 +1,31 @@
-"""The prior box of model space, and sampling inside and outside it.
+"""The prior box of model space, its coordinates, and sampling inside and outside it.
 
 A model space is a list of named parameters, each with a unit, bounds and a
-scale (``log`` means log10).  Training models are drawn inside the box,
-uniformly in the declared scale (or by Latin hypercube).  Out-of-distribution
-(OOD) models are drawn from a *shell* around the box: the box widened on each
-side, in the declared scale, by ``shell`` times its width, minus the box
-itself.  A parameter with ``scale = "log"`` and bounds 1..1000 and a shell of
-0.5 therefore has OOD values in 10**-1.5..1 and 1000..10**4.5.
+scale (``log`` means log10).  Three coordinates describe a model:
+
+physical units
+    what the forward model takes (ohm.m, m, ...);
+the declared scale
+    log10 of the log parameters, the others as they are
+    (:func:`declared_scale`, :meth:`ModelSpace.to_scale`);
+unit coordinates ``u``
+    the declared scale normalised by the box,
+    ``u = (to_scale(m) - scaled_low) / (scaled_high - scaled_low)``, so that
+    the prior box is ``0 <= u <= 1`` for every parameter
+    (:meth:`ModelSpace.to_unit`, :meth:`ModelSpace.from_unit`).
+
+Distances beyond the prior box are measured in *box widths* of the declared
+scale: the box widened by ``w`` box widths on each side is
+``-w <= u <= 1 + w`` (:meth:`ModelSpace.widened`), and a model lies
+:meth:`ModelSpace.widths_beyond` the box.  The scenario keys ``[ood] shell``
+(where OOD test models are drawn) and ``[refine] widen`` (how far damped
+least squares may search) are both such box widths.
+
+Training models are drawn inside the box, uniformly in the declared scale
+(or by Latin hypercube).  Out-of-distribution (OOD) models are drawn from the
+*shell* around the box: the box widened by ``shell`` box widths, minus the
+box itself.  A parameter with ``scale = "log"`` and bounds 1..1000 and a
+shell of 0.5 therefore has OOD values in 10**-1.5..1 and 1000..10**4.5.
 """
 
 from __future__ import annotations
@@ -16,9 +35,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import qmc
 
-from .._checks import format_rows
+from .._checks import check_int, format_rows
 
-__all__ = ["Parameter", "ModelSpace", "as_generator"]
+__all__ = ["Parameter", "ModelSpace", "as_generator", "spawn", "declared_scale",
+           "from_declared_scale"]
 
 SAMPLING_METHODS = ("uniform", "lhs")
 
@@ -28,6 +48,66 @@ def as_generator(rng):
     if isinstance(rng, np.random.Generator):
         return rng
     return np.random.default_rng(rng)
+
+
+def spawn(rng, k):
+    """K independent generators derived from ``rng`` (a Generator, a seed or None).
+
+    ``Generator.spawn`` where numpy has it (>= 1.25), else K seeds drawn
+    from ``rng``.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator or int or None
+    k : int
+        Number of streams, >= 0.
+
+    Returns
+    -------
+    list of numpy.random.Generator
+    """
+    rng = np.random.default_rng(rng)
+    if hasattr(rng, "spawn"):
+        return rng.spawn(k)
+    return [np.random.default_rng(s) for s in rng.integers(2**63, size=k)]
+
+
+def declared_scale(models, log):
+    """Models in their declared scale: log10 of the log columns, others as they are.
+
+    Parameters
+    ----------
+    models : array_like, shape (..., n_params)
+        Physical units (log columns > 0; others give NaN there).
+    log : array_like of bool, shape (n_params,)
+
+    Returns
+    -------
+    ndarray, shape (..., n_params)
+    """
+    models = np.asarray(models, dtype=np.float64)
+    log = np.asarray(log, dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(log, np.log10(np.where(log, models, 1.0)), models)
+
+
+def from_declared_scale(values, log):
+    """Inverse of :func:`declared_scale`: 10**values on the log columns.
+
+    Parameters
+    ----------
+    values : array_like, shape (..., n_params)
+        Declared scale (log10 for log columns).
+    log : array_like of bool, shape (n_params,)
+
+    Returns
+    -------
+    ndarray, shape (..., n_params)
+        Physical units.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    log = np.asarray(log, dtype=bool)
+    return np.where(log, 10.0 ** np.where(log, values, 0.0), values)
 
 
 @dataclass(frozen=True)
@@ -105,21 +185,117 @@ class ModelSpace:
     # -- the declared scale: log10 for log parameters, identity otherwise ----
     def to_scale(self, models):
         """Models in the declared scale (log10 where ``log``), shape kept."""
-        models = np.asarray(models, dtype=np.float64)
-        return np.where(self.log, np.log10(np.where(self.log, models, 1.0)), models)
+        return declared_scale(models, self.log)
 
     def from_scale(self, values):
         """Inverse of :meth:`to_scale`."""
-        values = np.asarray(values, dtype=np.float64)
-        return np.where(self.log, 10.0 ** np.where(self.log, values, 0.0), values)
+        return from_declared_scale(values, self.log)
 
     @property
     def scaled_low(self):
+        """Lower bounds in the declared scale, shape (n_params,)."""
         return self.to_scale(self.low)
 
     @property
     def scaled_high(self):
+        """Upper bounds in the declared scale, shape (n_params,)."""
         return self.to_scale(self.high)
+
+    # -- unit coordinates: the prior box is [0, 1] per parameter ---------------
+    def scaled_to_unit(self, values):
+        """Declared-scale values -> unit coordinates ``u`` (the box is [0, 1]).
+
+        Parameters
+        ----------
+        values : array_like, shape (..., n_params)
+            Declared scale (log10 for log parameters).
+
+        Returns
+        -------
+        ndarray, shape (..., n_params)
+            ``(values - scaled_low) / (scaled_high - scaled_low)``.
+        """
+        return (values - self.scaled_low) / (self.scaled_high - self.scaled_low)
+
+    def unit_to_scaled(self, u):
+        """Unit coordinates -> declared scale: ``scaled_low + u * box width``."""
+        return self.scaled_low + u * (self.scaled_high - self.scaled_low)
+
+    def to_unit(self, models):
+        """Models (physical units) -> unit coordinates ``u``.
+
+        Parameters
+        ----------
+        models : array_like, shape (..., n_params)
+
+        Returns
+        -------
+        ndarray, shape (..., n_params)
+            0 at the lower and 1 at the upper bound of each parameter, linear
+            in the declared scale.
+
+        Examples
+        --------
+        >>> space = ModelSpace([Parameter("rho_1", "ohm.m", 1, 1000),
+        ...                     Parameter("h_1", "m", 0, 10, log=False)])
+        >>> space.to_unit([[10.0, 5.0]]).round(12).tolist()
+        [[0.333333333333, 0.5]]
+        """
+        return self.scaled_to_unit(self.to_scale(models))
+
+    def from_unit(self, u):
+        """Unit coordinates -> models in physical units (inverse of :meth:`to_unit`)."""
+        return self.from_scale(self.unit_to_scaled(u))
+
+    # -- box widths beyond the prior box -----------------------------------------
+    def widened(self, widen, unit=False):
+        """The prior box widened by ``widen`` box widths on each side.
+
+        Parameters
+        ----------
+        widen : float or array_like, shape (n_params,)
+            Box widths of the declared scale added below and above, >= 0.
+            ``0.5`` on a log10 box 1..1000 ohm.m gives 10**-1.5..10**4.5 ohm.m.
+        unit : bool, optional
+            Return the bounds in unit coordinates (``-widen, 1 + widen``)
+            instead of the declared scale.
+
+        Returns
+        -------
+        low, high : ndarray, shape (n_params,)
+            Declared scale (or unit coordinates).  Physical limits
+            (``lower_limit``) are not applied.
+
+        Raises
+        ------
+        ValueError
+            If ``widen`` is negative or not finite.
+        """
+        widen = np.broadcast_to(np.asarray(widen, dtype=np.float64), (self.n_params,))
+        if not (np.isfinite(widen) & (widen >= 0)).all():
+            raise ValueError(f"widen must be finite and >= 0, got {widen.tolist()}")
+        if unit:
+            return -widen.copy(), 1.0 + widen
+        lo, hi = self.scaled_low, self.scaled_high
+        width = hi - lo
+        return lo - widen * width, hi + widen * width
+
+    def widths_beyond(self, models):
+        """How many box widths each parameter lies beyond the prior box.
+
+        Parameters
+        ----------
+        models : array_like, shape (n_samples, n_params)
+            Physical units.
+
+        Returns
+        -------
+        ndarray, shape (n_samples, n_params)
+            0 inside the bounds; 0.5 half a box width (declared scale) below
+            the lower or above the upper bound.
+        """
+        u = self.to_unit(np.atleast_2d(models))
+        return np.maximum(0.0, np.maximum(-u, u - 1.0))
 
     def contains(self, models):
         """Whether each model lies inside the box (bounds included).
@@ -163,20 +339,19 @@ class ModelSpace:
         models : ndarray, shape (n, n_params)
             Physical units.
         """
-        n = _check_count(n)
+        n = check_int(n, "n", 0)
         rng = as_generator(rng)
-        lo, hi = self.scaled_low, self.scaled_high
-        u = self._unit_samples(n, rng, method)
-        return self.from_scale(lo + u * (hi - lo))
+        return self.from_unit(self._unit_samples(n, rng, method))
 
     def shell_bounds(self, shell):
-        """Outer bounds (declared scale) of the OOD shell of relative width ``shell``."""
+        """Outer bounds (declared scale) of the OOD shell ``shell`` box widths wide.
+
+        The box :meth:`widened` by ``shell``, its lower bounds raised to
+        ``lower_limit`` for linear parameters.
+        """
         if not shell > 0:
             raise ValueError(f"the OOD shell width must be > 0, got {shell}")
-        lo, hi = self.scaled_low, self.scaled_high
-        width = hi - lo
-        outer_lo = lo - shell * width
-        outer_hi = hi + shell * width
+        outer_lo, outer_hi = self.widened(shell)
         limit = np.where(self.log, -np.inf, self.lower_limit)
         outer_lo = np.maximum(outer_lo, limit)
         return outer_lo, outer_hi
@@ -194,8 +369,8 @@ class ModelSpace:
             Number of models, >= 0.
         rng : numpy.random.Generator or int or None
         shell : float
-            Width of the shell on each side as a fraction of the box width in
-            the declared scale, > 0.
+            Width of the shell on each side in box widths of the declared
+            scale, > 0.
 
         Returns
         -------
@@ -203,7 +378,7 @@ class ModelSpace:
             Physical units; linear parameters stay strictly above
             ``lower_limit``.
         """
-        n = _check_count(n)
+        n = check_int(n, "n", 0)
         rng = as_generator(rng)
         outer_lo, outer_hi = self.shell_bounds(shell)
         limit = np.where(self.log, -np.inf, self.lower_limit)
@@ -247,9 +422,3 @@ class ModelSpace:
             for p in self.parameters
         )
         return f"ModelSpace({body})"
-
-
-def _check_count(n):
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"the number of samples must be a whole number >= 0, got {n!r}")
-    return int(n)

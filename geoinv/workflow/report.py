@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from .. import viz
 from ..viz import METHOD_LABELS, plot_misfit_by_method, plot_profile_sections
-from ..evaluation.metrics import FIT_THRESHOLD, simulate_valid
+from ..evaluation.metrics import FIT_FRACTION, FIT_THRESHOLD, metric_key, simulate_valid
 
 __all__ = ["write_figures", "write_report", "header", "example_indices", "training_summary",
            "network_figures", "network_section", "ood_section", "comparison_figures",
@@ -235,13 +235,14 @@ def comparison_section(comparisons, metrics, timing, names):
     lines = ["## Network, LM and network -> LM", "", head, "|" + "---|" * (6 + len(names))]
     for split, comparison in comparisons.items():
         for method in comparison.results:
-            errs = [m.get((split, n, f"median_rel_err@{method}"), np.nan) for n in names]
+            errs = [m.get((split, n, metric_key("median_rel_err", method)), np.nan)
+                    for n in names]
             lines.append(
                 f"| {split} | {METHOD_LABELS[method]} "
-                f"| {m[split, 'data', f'fraction_rms_le_{FIT_THRESHOLD:g}@{method}']:.1%} "
-                f"| {m[split, 'data', f'median_rms_misfit@{method}']:.3g} "
-                f"| {m[split, 'all', f'forward_calls_per_sounding@{method}']:.1f} "
-                f"| {timing[split, f'ms_per_sounding@{method}']:.3g} | "
+                f"| {m[split, 'data', metric_key(FIT_FRACTION, method)]:.1%} "
+                f"| {m[split, 'data', metric_key('median_rms_misfit', method)]:.3g} "
+                f"| {m[split, 'all', metric_key('forward_calls_per_sounding', method)]:.1f} "
+                f"| {timing[split, metric_key('ms_per_sounding', method)]:.3g} | "
                 + " | ".join(f"{e:.3g}" for e in errs) + " |")
     lines += ["", "Parameter columns: median relative error (median absolute error is in "
               "metrics.csv for linear parameters whose box contains 0). A forward call is one "

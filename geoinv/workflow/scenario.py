@@ -25,12 +25,12 @@ Format (all sections but ``[forward]`` and ``[prior]`` are optional)::
 
     [ood]
     shell = 0.5                      # OOD shell: box widths beyond the prior box, each side
-    detect = true                    # fit the per-sounding OOD detector (geoinv.inversion.ood)
+    detect = true                    # fit the per-sounding OOD detector (geoinv.OODDetector)
     components = ["distance", "misfit", "refined"]
     alpha = 0.05                     # share of ID validation soundings flagged
     k = 5                            # neighbours of the distance component
 
-    [refine]                         # damped least squares (geoinv.inversion.least_squares)
+    [refine]                         # damped least squares (geoinv.damped_least_squares)
     compare = true                   # network vs LM vs network -> LM on the test sets
     widen = 0.5                      # search box: box widths beyond the prior box, each side
     n_restarts = 10

@@ -33,11 +33,10 @@ import numpy as np
 import pandas as pd
 
 from ..evaluation.compare import compare_methods
-from ..evaluation.metrics import (FIT_THRESHOLD, data_misfit, evaluate, misfit_metrics,
+from ..evaluation.metrics import (FIT_FRACTION, FIT_THRESHOLD, METRIC_COLUMNS, data_misfit,
+                                  detection_metrics, evaluate, metric_key, misfit_metrics,
                                   parameter_metrics, simulate_valid)
-from ..inversion.ensemble import EnsembleInversion, mean_and_std
-from ..inversion.network_inversion import NetworkInversion
-from ..inversion.ood import OODDetector, roc_auc
+from ..inversion import NetworkInversion, OODDetector
 from ..inversion.profile import invert_profile, profile_models, simulate_profile
 from ..prior.dataset import make_dataset
 from . import report
@@ -82,7 +81,7 @@ class Stage:
 
 
 def _frame(rows):
-    return pd.DataFrame(rows, columns=["split", "quantity", "metric", "value"])
+    return pd.DataFrame(rows, columns=METRIC_COLUMNS)
 
 
 # -- simulate --------------------------------------------------------------------
@@ -105,19 +104,15 @@ def train(context):
     """Build the network(s) with scalers from the prior box and train them."""
     scenario, streams, datasets = context["scenario"], context["streams"], context["datasets"]
     net = scenario.network
-    options = dict(hidden=net.hidden_activation, output=net.output_activation,
-                   rng=streams["weights"], train_data=datasets["train"].data,
-                   scenario=scenario.config, dtype=net.dtype)
-    if net.ensemble == 1:
-        inversion = NetworkInversion.create(scenario.forward, scenario.space, net.hidden,
-                                            **options)
-    else:
-        inversion = EnsembleInversion.create(scenario.forward, scenario.space, net.hidden,
-                                             net.ensemble, **options)
-    fitted = inversion.fit(datasets["train"], datasets["validation"],
-                           scenario.trainer(progress=context.get("progress")),
-                           rng=streams["shuffle"], noise=scenario.injected_noise)
-    history = fitted.to_frame() if net.ensemble == 1 else inversion.history_frame()
+    inversion = NetworkInversion.create(
+        scenario.forward, scenario.space, net.hidden, net.ensemble,
+        hidden_activation=net.hidden_activation, output_activation=net.output_activation,
+        rng=streams["weights"], train_data=datasets["train"].data, scenario=scenario.config,
+        dtype=net.dtype)
+    inversion.fit(datasets["train"], datasets["validation"],
+                  scenario.trainer(progress=context.get("progress")), rng=streams["shuffle"],
+                  noise=scenario.injected_noise)
+    history = inversion.history_frame()
 
     def draw_loss(fig):
         from ..viz import plotting
@@ -134,15 +129,13 @@ def evaluate_network(context):
     """The network's answers on the ID and OOD test sets, against the truth."""
     scenario, datasets, inversion = context["scenario"], context["datasets"], context["inversion"]
     forward, space = scenario.forward, scenario.space
-    ensemble = scenario.network.ensemble > 1
+    ensemble = inversion.n_members > 1
     predictions, std, members, frames, columns, misfits = {}, {}, {}, [], {}, {}
     for split in SPLITS:
         ds = datasets[split]
-        if ensemble:
-            members[split] = inversion.predict_members(ds.data)
-            predictions[split], std[split] = mean_and_std(members[split], space.log)
-        else:
-            predictions[split] = inversion.predict(ds.data)
+        predictions[split], spread = inversion.predict(ds.data, return_std=True)
+        if ensemble:        # the members' spread (declared scale) and every member
+            std[split], members[split] = spread, inversion.predict_members(ds.data)
         frames.append(evaluate(forward, space, ds.models, predictions[split], ds.data, ds.sigma,
                                split, std=std.get(split)))
         misfits[split], _ = data_misfit(ds.data, simulate_valid(forward, predictions[split]),
@@ -183,19 +176,13 @@ def detect_ood(context):
                            widen=scenario.refine.widen)
     inversion.ood_detector = detector.fit(inversion, datasets["train"], datasets["validation"])
     results = {s: detector.predict(datasets[s].data, datasets[s].sigma) for s in SPLITS}
-    rows = [("validation", "ood", "threshold", detector.threshold_)]
-    for split, res in results.items():
-        rows.append((split, "ood", "fraction_flagged", float(np.mean(res.flags))))
-        rows.append((split, "ood", "median_score", float(np.median(res.scores))))
-    auc = roc_auc(results["test_id"].scores, results["test_ood"].scores)
-    rows.append(("test_ood", "ood", "roc_auc_vs_test_id", auc))
-    metrics = _frame(rows)
+    metrics = detection_metrics(detector.threshold_, {s: r.scores for s, r in results.items()})
     columns = {s: pd.DataFrame({"ood_score": r.scores, "ood_flag": r.flags})
                for s, r in results.items()}
     value = metrics.set_index(["split", "metric"])["value"]
     summary = [f"  OOD detector flags {value['test_id', 'fraction_flagged']:.1%} of test_id and "
                f"{value['test_ood', 'fraction_flagged']:.1%} of test_ood soundings "
-               f"(ROC AUC {auc:.3f})"]
+               f"(ROC AUC {value['test_ood', 'roc_auc_vs_test_id']:.3f})"]
     return StageResult(products={"ood": results}, metrics=[metrics], columns=columns,
                        report=report.ood_section(metrics, cfg), summary=summary)
 
@@ -219,9 +206,9 @@ def compare(context):
         frame["refined_forward_calls"] = refined.forward_calls
         columns[split] = frame
     value = pd.concat(frames).set_index(["split", "quantity", "metric"])["value"]
-    fitted = f"fraction_rms_le_{FIT_THRESHOLD:g}"
-    summary = [f"  network -> LM fits {value[s, 'data', f'{fitted}@network_lm']:.1%} of {s} to "
-               f"RMS <= {FIT_THRESHOLD:g} (network alone {value[s, 'data', f'{fitted}@network']:.1%})"
+    summary = [f"  network -> LM fits {value[s, 'data', metric_key(FIT_FRACTION, 'network_lm')]:.1%}"
+               f" of {s} to RMS <= {FIT_THRESHOLD:g} (network alone "
+               f"{value[s, 'data', metric_key(FIT_FRACTION, 'network')]:.1%})"
                for s in comparisons]
     return StageResult(products={"comparisons": comparisons, "timing": timing}, metrics=frames,
                        columns=columns, figures=report.comparison_figures(comparisons),
@@ -245,7 +232,7 @@ def profile(context):
         rel = data_misfit(line.data, simulate_valid(forward, models), line.sigma)[1]
         method_rows = parameter_metrics(line.models, models, space)
         method_rows += misfit_metrics(inverted.rms[method], rel)
-        rows += [(q, f"{m}@{method}", v) for q, m, v in method_rows]
+        rows += [(q, metric_key(m, method), v) for q, m, v in method_rows]
     table = pd.DataFrame({"x": line_models.x})
     for label, models in (("true", line_models.models), *inverted.models.items()):
         for j, name in enumerate(space.names):

@@ -130,3 +130,37 @@ def test_make_dataset_redraws_unphysical_models():
                          Parameter("radius", "m", 3.0, 4.0, False)])
     with pytest.raises(ValueError, match="only 0 of .* physical for Sphere"):
         make_dataset(Sphere(), narrow, 100, GaussianNoise(absolute=0.01), rng=0)
+
+
+# --------------------------------------------------------------- metric names
+def test_metric_keys_are_spelled_as_in_metrics_csv():
+    from geoinv.evaluation import FIT_FRACTION, metric_key
+
+    assert FIT_FRACTION == "fraction_rms_le_1.2"
+    assert metric_key(FIT_FRACTION, "network_lm") == "fraction_rms_le_1.2@network_lm"
+    assert metric_key("median_rel_err", "lm") == "median_rel_err@lm"
+    assert metric_key("median_rms_misfit") == "median_rms_misfit"
+
+
+def test_detection_metrics_rows_in_order():
+    from geoinv.evaluation import detection_metrics
+
+    frame = detection_metrics(1.0, {"test_id": [0.5, 2.0, 0.1, 0.2],
+                                    "test_ood": [3.0, 4.0, 0.5]})
+    assert [tuple(r) for r in frame.values] == [
+        ("validation", "ood", "threshold", 1.0),
+        ("test_id", "ood", "fraction_flagged", 0.25),
+        ("test_id", "ood", "median_score", 0.35),
+        ("test_ood", "ood", "fraction_flagged", 2 / 3),
+        ("test_ood", "ood", "median_score", 3.0),
+        # pairs (id, ood) ordered right: 4 + 4 + 2 of 12, and the tie 0.5 vs 0.5 counts 1/2
+        ("test_ood", "ood", "roc_auc_vs_test_id", 10.5 / 12)]
+
+
+def test_old_evaluation_module_names_still_import():
+    from geoinv.evaluation import (FIT_THRESHOLD, data_misfit, declared_scale,  # noqa: F401
+                                   evaluate, misfit_metrics, parameter_metrics, simulate_valid,
+                                   uncertainty_metrics)
+    from geoinv.inversion.misfit import FIT_THRESHOLD as below
+
+    assert FIT_THRESHOLD == below == 1.2

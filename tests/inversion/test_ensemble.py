@@ -1,4 +1,5 @@
-"""Ensembles: shared scalers, mean and spread in the declared scale, coverage, saving, plots."""
+"""Ensembles (NetworkInversion with K members): shared scalers, mean and spread in the
+declared scale, coverage, saving, plots; the deprecated EnsembleInversion alias."""
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -7,9 +8,12 @@ import pytest
 
 import geoinv
 from geoinv import GaussianNoise, ModelSpace, NetworkInversion, Parameter, make_dataset
-from geoinv.inversion.ensemble import EnsembleInversion, mean_and_std
+from geoinv.inversion.ensemble import EnsembleInversion
+from geoinv.inversion.network_inversion import mean_and_std
 from geoinv.evaluation.metrics import evaluate, uncertainty_metrics
 from geoinv.forward import VES
+from geoinv.nn.network import BPNetwork
+from geoinv.prior import spawn
 from geoinv.viz import plot_history, plot_layered_model_band, plot_predicted_vs_true
 from geoinv.nn.training import Adam
 
@@ -23,24 +27,49 @@ def setup():
     return ves, space
 
 
+def _fitted(inv, ves, space):
+    """The inversion after two quick epochs (predict refuses an unfitted one)."""
+    train = make_dataset(ves, space, 50, GaussianNoise(0.02), rng=11)
+    return inv.fit(train, trainer=Adam(learning_rate=0.01, max_epochs=2, patience=None), rng=12)
+
+
 def test_members_share_the_scalers_and_have_their_own_weights(setup):
     ves, space = setup
-    ens = EnsembleInversion.create(ves, space, n_hidden=5, n_members=4, rng=0)
+    ens = NetworkInversion.create(ves, space, n_hidden=5, n_members=4, rng=0)
     assert ens.n_members == 4 and len(ens.networks) == 4
     assert all(m.data_scaler is ens.data_scaler and m.model_scaler is ens.model_scaler
                for m in ens.members)
     w = [net.flat_weights() for net in ens.networks]
     assert all(not np.array_equal(w[0], other) for other in w[1:])
-    again = EnsembleInversion.create(ves, space, n_hidden=5, n_members=4, rng=0)
+    again = NetworkInversion.create(ves, space, n_hidden=5, n_members=4, rng=0)
     for a, b in zip(ens.networks, again.networks):          # same seed, same members
         np.testing.assert_array_equal(a.flat_weights(), b.flat_weights())
     with pytest.raises(ValueError, match="n_members must be an integer >= 1"):
-        EnsembleInversion.create(ves, space, n_hidden=5, n_members=0)
+        NetworkInversion.create(ves, space, n_hidden=5, n_members=0)
+
+
+def test_one_member_uses_rng_itself_and_k_members_spawned_streams(setup):
+    """K = 1 draws as the single network always did, K > 1 as the ensemble did."""
+    ves, space = setup
+    single = NetworkInversion.create(ves, space, 5, rng=np.random.default_rng(3))
+    direct = BPNetwork(ves.n_data, 5, space.n_params, rng=np.random.default_rng(3))
+    np.testing.assert_array_equal(single.network.flat_weights(), direct.flat_weights())
+    ens = NetworkInversion.create(ves, space, 5, n_members=3, rng=3)
+    for net, stream in zip(ens.networks, spawn(3, 3)):
+        np.testing.assert_array_equal(
+            net.flat_weights(), BPNetwork(ves.n_data, 5, space.n_params, rng=stream).flat_weights())
+    # fit: one member shuffles with rng itself (the same as training its network directly)
+    train = make_dataset(ves, space, 60, GaussianNoise(0.02), rng=4)
+    trainer = Adam(learning_rate=0.01, max_epochs=3, batch_size=8, patience=None)
+    single.fit(train, trainer=trainer, rng=5)
+    trainer.fit(direct, single.network_inputs(train.data), single.network_targets(train.models),
+                rng=5)
+    np.testing.assert_array_equal(single.network.flat_weights(), direct.flat_weights())
 
 
 def test_mean_and_spread_are_taken_in_the_declared_scale(setup):
     ves, space = setup
-    ens = EnsembleInversion.create(ves, space, n_hidden=5, n_members=3, rng=1)
+    ens = _fitted(NetworkInversion.create(ves, space, n_hidden=5, n_members=3, rng=1), ves, space)
     data = ves.simulate(space.sample(7, rng=2))
     members = ens.predict_members(data)
     assert members.shape == (3, 7, 3)
@@ -60,7 +89,7 @@ def test_mean_and_spread_are_taken_in_the_declared_scale(setup):
 
 def test_a_single_member_has_zero_spread_and_the_network_prediction(setup):
     ves, space = setup
-    ens = EnsembleInversion.create(ves, space, n_hidden=5, n_members=1, rng=1)
+    ens = _fitted(NetworkInversion.create(ves, space, n_hidden=5, n_members=1, rng=1), ves, space)
     data = ves.simulate(space.sample(4, rng=2))
     mean, std = ens.predict(data, return_std=True)
     np.testing.assert_allclose(mean, ens.members[0].predict(data), rtol=1e-13)
@@ -71,11 +100,12 @@ def test_fit_trains_every_member_with_its_own_stream(setup):
     ves, space = setup
     train = make_dataset(ves, space, 200, GaussianNoise(0.02), rng=3)
     val = make_dataset(ves, space, 60, GaussianNoise(0.02), rng=4)
-    ens = EnsembleInversion.create(ves, space, n_hidden=5, n_members=3, rng=5)
+    ens = NetworkInversion.create(ves, space, n_hidden=5, n_members=3, rng=5)
     before = [net.flat_weights() for net in ens.networks]
-    histories = ens.fit(train, val, Adam(learning_rate=0.01, max_epochs=4, patience=None),
-                        rng=6)
-    assert len(histories) == 3 and ens.histories_ is histories
+    assert ens.fit(train, val, Adam(learning_rate=0.01, max_epochs=4, patience=None),
+                   rng=6) is ens
+    histories = ens.histories_
+    assert len(histories) == 3
     assert all(len(h.epochs) == 4 for h in histories)
     assert all(not np.array_equal(b, net.flat_weights()) for b, net in zip(before, ens.networks))
     frame = ens.history_frame()
@@ -87,16 +117,17 @@ def test_save_load_round_trips_exactly(setup, tmp_path):
     ves, space = setup
     data = ves.simulate(space.sample(9, rng=2))
     for dtype in (np.float64, np.float32):
-        ens = EnsembleInversion.create(ves, space, n_hidden=5, n_members=3, rng=7, dtype=dtype,
-                                       scenario={"name": "e"})
+        ens = _fitted(NetworkInversion.create(ves, space, n_hidden=5, n_members=3, rng=7,
+                                              dtype=dtype, scenario={"name": "e"}), ves, space)
         path = ens.save(tmp_path / "ens.npz")
         again = geoinv.load(path)
-        assert isinstance(again, EnsembleInversion) and again.n_members == 3
+        assert isinstance(again, NetworkInversion) and again.n_members == 3
         assert again.networks[0].dtype == dtype and again.scenario == {"name": "e"}
         for a, b in zip(ens.networks, again.networks):
             np.testing.assert_array_equal(a.flat_weights(), b.flat_weights())
         np.testing.assert_array_equal(again.predict(data), ens.predict(data))
-        np.testing.assert_array_equal(again.predict(data, True)[1], ens.predict(data, True)[1])
+        np.testing.assert_array_equal(again.predict(data, return_std=True)[1],
+                                      ens.predict(data, return_std=True)[1])
     # a single network still loads as a NetworkInversion
     single = NetworkInversion.create(ves, space, 5, rng=0)
     assert type(geoinv.load(single.save(tmp_path / "one.npz"))) is NetworkInversion
@@ -132,6 +163,22 @@ def test_evaluate_adds_the_coverage_rows_only_with_a_spread(setup):
     assert list(cov["quantity"]) == space.names and (cov["value"] == 1.0).all()
     pd.testing.assert_frame_equal(with_std[~with_std["metric"].str.contains("coverage|std")]
                                   .reset_index(drop=True), plain)
+
+
+def test_ensemble_inversion_is_a_deprecated_alias(setup):
+    ves, space = setup
+    with pytest.warns(DeprecationWarning, match="n_members=K"):
+        old = EnsembleInversion.create(ves, space, 5, 3, rng=2)
+    new = NetworkInversion.create(ves, space, 5, n_members=3, rng=2)
+    assert type(old) is NetworkInversion and old.n_members == 3
+    for a, b in zip(old.networks, new.networks):
+        np.testing.assert_array_equal(a.flat_weights(), b.flat_weights())
+    singles = [NetworkInversion(ves, space, net, new.data_scaler, new.model_scaler)
+               for net in new.networks]
+    with pytest.warns(DeprecationWarning):
+        joined = EnsembleInversion(singles, scenario={"name": "e"})
+    assert isinstance(joined, NetworkInversion) and joined.networks == new.networks
+    assert joined.data_scaler is new.data_scaler and joined.scenario == {"name": "e"}
 
 
 def test_mean_and_std_of_given_members():

@@ -5,8 +5,9 @@ import pytest
 
 from geoinv import ModelSpace, Parameter
 from geoinv.forward import VES, ForwardModel
-from geoinv.inversion.least_squares import (CONVERGED, STALLED, UNPHYSICAL_START, levenberg_marquardt,
-                        rms_misfit, search_bounds, weighted_jacobian)
+from geoinv.inversion.least_squares import (CONVERGED, STALLED, UNPHYSICAL_START,
+                                            damped_least_squares, levenberg_marquardt,
+                                            rms_misfit, search_bounds, weighted_jacobian)
 
 
 class Linear(ForwardModel):
@@ -83,7 +84,7 @@ def test_recovers_noise_free_model_from_nearby_start(ves3):
     d = ves.simulate(true)
     sigma = 0.02 * d
     start = true * np.array([1.3, 0.7, 0.8, 1.4, 0.75])      # 0.1 - 0.15 decades away
-    res = levenberg_marquardt(ves, space, d, sigma, start, target_rms=1e-6)
+    res = damped_least_squares(ves, space, d, sigma, start, target_rms=1e-6)
     assert res.status[0] == CONVERGED and res.rms[0] <= 1e-6
     # Tolerance from the linearised problem: |du| <= |r| / s_min(J), with the
     # weighted residual |r| <= 1e-6 sqrt(n_data) (rms <= 1e-6) and s_min the
@@ -105,8 +106,8 @@ def test_linear_problem_matches_closed_form_weighted_least_squares():
     m_true = rng.uniform(-5, 5, size=(4, 3))
     sigma = rng.uniform(0.05, 0.5, size=(4, 12))
     d = m_true @ G.T + sigma * rng.normal(size=sigma.shape)
-    res = levenberg_marquardt(forward, space, d, sigma, np.zeros(3), target_rms=0.0, ftol=0.0,
-                              xtol=1e-14, max_iter=200)
+    res = damped_least_squares(forward, space, d, sigma, np.zeros(3), target_rms=0.0, ftol=0.0,
+                               xtol=1e-14, max_iter=200)
     for i in range(4):
         W = np.diag(1.0 / sigma[i] ** 2)                       # W_d^T W_d
         m_wls = np.linalg.solve(G.T @ W @ G, G.T @ W @ d[i])
@@ -129,11 +130,11 @@ def test_batched_equals_one_by_one_exactly_for_a_row_wise_forward_model():
     sigma = 0.01 * d
     d = d + sigma * rng.normal(size=d.shape)
     start = space.sample(12, rng)
-    batch = levenberg_marquardt(forward, space, d, sigma, start, widen=0.2, jacobian="fd",
-                                n_restarts=2, rng=3)
+    batch = damped_least_squares(forward, space, d, sigma, start, widen=0.2, jacobian="fd",
+                                 n_restarts=2, rng=3)
     for i in range(12):
-        one = levenberg_marquardt(forward, space, d[i:i + 1], sigma[i:i + 1], start[i:i + 1],
-                                  widen=0.2, jacobian="fd")
+        one = damped_least_squares(forward, space, d[i:i + 1], sigma[i:i + 1], start[i:i + 1],
+                                   widen=0.2, jacobian="fd")
         if batch.starts[i] == 1:                  # restarts draw from the batch's stream
             np.testing.assert_array_equal(one.models[0], batch.models[i])
             np.testing.assert_array_equal(one.rms[0], batch.rms[i])
@@ -150,10 +151,10 @@ def test_batched_equals_one_by_one_for_ves(ves3):
     sigma = 0.02 * d
     d = d + sigma * rng.normal(size=d.shape)
     start = space.sample(8, rng)
-    batch = levenberg_marquardt(ves, space, d, sigma, start, widen=0.3, max_iter=40)
+    batch = damped_least_squares(ves, space, d, sigma, start, widen=0.3, max_iter=40)
     for i in range(8):
-        one = levenberg_marquardt(ves, space, d[i:i + 1], sigma[i:i + 1], start[i:i + 1],
-                                  widen=0.3, max_iter=40)
+        one = damped_least_squares(ves, space, d[i:i + 1], sigma[i:i + 1], start[i:i + 1],
+                                   widen=0.3, max_iter=40)
         # VES rounds its matrix products differently for another batch size
         # (up to ~1e-13 relative); divided by the finite-difference step
         # (~7e-5 relative change of rho) that perturbs J by ~1e-9, which moves
@@ -171,19 +172,19 @@ def test_bounds_respected_and_widening_lets_a_model_leave_the_box(ves3):
     d = ves.simulate(outside)
     sigma = 0.02 * d
     start = np.array([[500.0, 30.0, 300.0, 4.0, 10.0]])
-    strict = levenberg_marquardt(ves, space, d, sigma, start, widen=0.0, target_rms=1e-3)
+    strict = damped_least_squares(ves, space, d, sigma, start, widen=0.0, target_rms=1e-3)
     assert space.contains(strict.models).all()
     assert strict.models[0, 0] == pytest.approx(1000.0, rel=1e-12)   # sits on its bound
     assert strict.rms[0] > 1.0                                     # and cannot fit
-    wide = levenberg_marquardt(ves, space, d, sigma, start, widen=0.5, target_rms=1e-3)
+    wide = damped_least_squares(ves, space, d, sigma, start, widen=0.5, target_rms=1e-3)
     assert wide.status[0] == CONVERGED
     np.testing.assert_allclose(wide.models, outside, rtol=1e-3)
     # every model of a random batch stays in the search box, bounds included
     rng = np.random.default_rng(11)
     models = space.sample_ood(30, rng, shell=1.0)
     d = ves.simulate(models)
-    res = levenberg_marquardt(ves, space, d, 0.02 * d, space.sample(30, rng), widen=0.25,
-                              max_iter=15)
+    res = damped_least_squares(ves, space, d, 0.02 * d, space.sample(30, rng), widen=0.25,
+                               max_iter=15)
     u = (space.to_scale(res.models) - space.scaled_low) / (space.scaled_high - space.scaled_low)
     u_low, u_high = search_bounds(space, 0.25)
     assert (u >= u_low - 1e-12).all() and (u <= u_high + 1e-12).all()
@@ -197,15 +198,15 @@ def test_forward_calls_count_every_simulated_model(ves3):
     d = ves.simulate(true)
     sigma = 0.02 * d
     d = d + sigma * rng.normal(size=d.shape)
-    res = levenberg_marquardt(counting, space, d, sigma, space.sample(20, rng), max_iter=25,
-                              n_restarts=2, rng=1)
+    res = damped_least_squares(counting, space, d, sigma, space.sample(20, rng), max_iter=25,
+                               n_restarts=2, rng=1)
     assert res.forward_calls.sum() == counting.simulated
     assert res.jacobian_calls.sum() == 0
     # one iteration: start (1) + finite-difference Jacobian (p = 5) + trial (1)
-    one = levenberg_marquardt(ves, space, d[:3], sigma[:3], true[:3] * 1.5, max_iter=1)
+    one = damped_least_squares(ves, space, d[:3], sigma[:3], true[:3] * 1.5, max_iter=1)
     assert (one.iterations == 1).all() and (one.forward_calls == 7).all()
     # a start that already fits costs its own simulation and nothing else
-    fits = levenberg_marquardt(ves, space, d[:1], sigma[:1], true[:1], target_rms=10.0)
+    fits = damped_least_squares(ves, space, d[:1], sigma[:1], true[:1], target_rms=10.0)
     assert fits.iterations[0] == 0 and fits.forward_calls[0] == 1
 
 
@@ -221,8 +222,8 @@ def test_analytic_jacobian_is_used_and_agrees_with_finite_differences():
     # forward difference, step 1e-5 box widths: truncation error ~1e-5 relative
     np.testing.assert_allclose(J_n, J_a, rtol=1e-4, atol=1e-4 * np.abs(J_a).max())
     start = np.array([[1.0, 1.0], [1.0, 1.0]])
-    res_a = levenberg_marquardt(analytic, space, d, sigma, start, target_rms=1e-6)
-    res_n = levenberg_marquardt(numeric, space, d, sigma, start, target_rms=1e-6)
+    res_a = damped_least_squares(analytic, space, d, sigma, start, target_rms=1e-6)
+    res_n = damped_least_squares(numeric, space, d, sigma, start, target_rms=1e-6)
     np.testing.assert_allclose(res_a.models, true, rtol=1e-6)
     np.testing.assert_allclose(res_n.models, true, rtol=1e-6)
     assert (res_a.jacobian_calls > 0).all() and (res_n.jacobian_calls == 0).all()
@@ -236,16 +237,16 @@ def test_unphysical_start_is_reported_not_raised():
     space = ModelSpace([Parameter("a", "V", 0.1, 10.0), Parameter("tau", "s", 0.1, 10.0)])
     d = forward.simulate([[1.0, 1.0], [1.0, 1.0]])
     start = [[1.0, 50.0], [2.0, 2.0]]                 # tau = 50 s breaks the toy's rule
-    res = levenberg_marquardt(forward, space, d, 0.01 * d, start, widen=0.5, target_rms=1e-3)
+    res = damped_least_squares(forward, space, d, 0.01 * d, start, widen=0.5, target_rms=1e-3)
     assert res.status.tolist() == [UNPHYSICAL_START, CONVERGED]
     assert np.isnan(res.rms[0]) and res.forward_calls[0] == 0
     # a start whose data underflow to 0 has no log10 residual: reported alike
-    tiny = levenberg_marquardt(forward, space, d[:1], 0.01 * d[:1], [[1.0, 1e-3]], widen=1.0)
+    tiny = damped_least_squares(forward, space, d[:1], 0.01 * d[:1], [[1.0, 1e-3]], widen=1.0)
     assert tiny.status[0] == UNPHYSICAL_START and tiny.forward_calls[0] == 1
     assert np.isfinite(tiny.rms[0])
     # a restart from a physical draw rescues it
-    again = levenberg_marquardt(forward, space, d, 0.01 * d, start, widen=0.5, target_rms=1e-3,
-                                n_restarts=3, rng=0)
+    again = damped_least_squares(forward, space, d, 0.01 * d, start, widen=0.5, target_rms=1e-3,
+                                 n_restarts=3, rng=0)
     assert again.status[0] == CONVERGED and again.starts[0] >= 2
     np.testing.assert_allclose(again.models[0], [1.0, 1.0], rtol=1e-4)
 
@@ -258,11 +259,11 @@ def test_restarts_escape_local_minima_reproducibly(ves3):
     sigma = 0.02 * d
     d = d + sigma * rng.normal(size=d.shape)
     start = np.full((40, 5), 30.0)                # a poor common start
-    once = levenberg_marquardt(ves, space, d, sigma, start, widen=0.5, max_iter=30)
-    again = levenberg_marquardt(ves, space, d, sigma, start, widen=0.5, max_iter=30,
+    once = damped_least_squares(ves, space, d, sigma, start, widen=0.5, max_iter=30)
+    again = damped_least_squares(ves, space, d, sigma, start, widen=0.5, max_iter=30,
+                                 n_restarts=3, rng=4)
+    same = damped_least_squares(ves, space, d, sigma, start, widen=0.5, max_iter=30,
                                 n_restarts=3, rng=4)
-    same = levenberg_marquardt(ves, space, d, sigma, start, widen=0.5, max_iter=30,
-                               n_restarts=3, rng=4)
     np.testing.assert_array_equal(again.models, same.models)
     assert (again.rms <= once.rms + 1e-12).all()
     restarted = again.starts > 1
@@ -277,7 +278,7 @@ def test_restarts_escape_local_minima_reproducibly(ves3):
     (dict(m0=np.zeros(5)), "m0 rows 0, 1 are <= 0 on a log parameter"),
     (dict(m0=np.ones(4)), "m0 must have shape (2, 5)"),
     (dict(widen=-1.0), "widen must be finite and >= 0"),
-    (dict(max_iter=2.5), "max_iter must be a whole number"),
+    (dict(max_iter=2.5), "max_iter must be an integer >= 0"),
     (dict(data_scale="ln"), "data_scale must be"),
 ])
 def test_bad_input_names_the_field(ves3, change, message):
@@ -291,4 +292,14 @@ def test_bad_input_names_the_field(ves3, change, message):
         else:
             kwargs[key] = value
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        levenberg_marquardt(ves, space, args["data"], args["sigma"], args["m0"], **kwargs)
+        damped_least_squares(ves, space, args["data"], args["sigma"], args["m0"], **kwargs)
+
+
+def test_old_name_levenberg_marquardt_warns_and_gives_the_same_result(ves3):
+    ves, space = ves3
+    d = ves.simulate(np.full((2, 5), 10.0))
+    start = np.full(5, 20.0)
+    new = damped_least_squares(ves, space, d, 0.02 * d, start, max_iter=5)
+    with pytest.warns(DeprecationWarning, match="damped_least_squares"):
+        old = levenberg_marquardt(ves, space, d, 0.02 * d, start, max_iter=5)
+    np.testing.assert_array_equal(old.models, new.models)

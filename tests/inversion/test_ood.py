@@ -7,7 +7,8 @@ from scipy.stats import mannwhitneyu
 
 from geoinv import ModelSpace, Parameter, make_dataset
 from geoinv.forward import VES
-from geoinv.inversion.ood import OODDetector, box_excess, ood_metrics, predict_with_ood, roc_auc
+from geoinv.evaluation.metrics import ood_metrics
+from geoinv.inversion.ood import OODDetector, box_excess, predict_with_ood, roc_auc
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +143,13 @@ def test_ood_metrics_rows(setup):
     assert rows[("test_id", "fraction_flagged")] == pytest.approx(np.mean(s_id > det.threshold_))
     assert rows[("validation", "threshold")] == det.threshold_
     assert ("test_id", "roc_auc_vs_test_id") not in rows
+
+
+def test_ood_metrics_old_path_warns():
+    import geoinv.inversion.ood as ood
+
+    with pytest.warns(DeprecationWarning, match="geoinv.evaluation.ood_metrics"):
+        from geoinv.inversion.ood import ood_metrics as old
+    assert old is ood_metrics
+    with pytest.raises(AttributeError):
+        ood.no_such_name

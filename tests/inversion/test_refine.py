@@ -10,7 +10,7 @@ from geoinv.forward import VES
 from geoinv.evaluation.compare import compare_methods
 from geoinv.inversion.refine import METHODS, fitted_outside_box, generic_start, refine
 from geoinv.viz import plot_misfit_by_method
-from geoinv.inversion.least_squares import levenberg_marquardt
+from geoinv.inversion.least_squares import damped_least_squares
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +46,8 @@ def test_refine_is_lm_from_the_network_prediction(setup):
     inversion, test_id, _ = setup
     d, s = test_id.data[:30], test_id.sigma[:30]
     res = refine(inversion, d, s, n_restarts=0)
-    direct = levenberg_marquardt(inversion.forward, inversion.space, d, s, inversion.predict(d),
-                                 widen=0.5, target_rms=1.0)
+    direct = damped_least_squares(inversion.forward, inversion.space, d, s, inversion.predict(d),
+                                  widen=0.5, target_rms=1.0)
     np.testing.assert_array_equal(res.models, direct.models)
     np.testing.assert_array_equal(res.forward_calls, direct.forward_calls)
 

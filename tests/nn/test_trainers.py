@@ -402,7 +402,8 @@ def test_inversion_fit_with_noise_injection_and_float32():
     for injected in (None, noise):
         inv = NetworkInversion.create(ves, space, 5, rng=0, dtype="float32")
         histories.append(inv.fit(train, train, Adam(learning_rate=0.01, max_epochs=3,
-                                                     patience=None), rng=1, noise=injected))
+                                                     patience=None), rng=1,
+                                 noise=injected).history_)
         assert inv.network.dtype == np.float32
         assert inv.predict(train.data).dtype == np.float64
     # epoch 1 trains on train.data in both runs; later epochs differ

@@ -158,7 +158,7 @@ def test_usage_error_is_one_line_exit_2(capsys):
 
 
 def test_ensemble_run_reports_coverage_and_saves_the_ensemble(tiny, tmp_path, capsys):
-    from geoinv.inversion.ensemble import EnsembleInversion
+    from geoinv import NetworkInversion
 
     text = TINY.replace("hidden = 8", 'hidden = 8\nensemble = 3\ndtype = "float32"').replace(
         "batch_size = 32", 'trainer = "adam"\nresample_noise = true\nbatch_size = 32').replace(
@@ -174,7 +174,7 @@ def test_ensemble_run_reports_coverage_and_saves_the_ensemble(tiny, tmp_path, ca
     assert list(history.columns) == ["epoch", "train_loss", "val_loss", "seconds", "member"]
     assert sorted(history["member"].unique()) == [1, 2, 3]
     inv = geoinv.load(out / "network.npz")
-    assert isinstance(inv, EnsembleInversion) and inv.n_members == 3
+    assert isinstance(inv, NetworkInversion) and inv.n_members == 3
     assert inv.networks[0].dtype == np.float32
     pred = pd.read_csv(out / "predictions.csv")
     assert {"std_rho_1", "std_rho_2", "std_h_1"} <= set(pred.columns)
@@ -218,7 +218,7 @@ def test_saved_network_keeps_its_ood_detector(tiny, tmp_path, capsys):
     inv = geoinv.load(out / "network.npz")
     pred = pd.read_csv(out / "predictions.csv")
     ds = geoinv.make_dataset(inv.forward, inv.space, 20, geoinv.GaussianNoise(0.02), rng=1)
-    models, flags, scores = inv.predict(ds.data, ds.sigma, return_ood=True)
+    models, flags, scores = inv.predict(ds.data, return_ood=True, sigma=ds.sigma)
     np.testing.assert_array_equal(models, inv.predict(ds.data))
     # the reloaded detector gives the scores the run wrote for its own test set
     assert inv.ood_detector is not None and flags.dtype == bool and scores.shape == (20,)
