@@ -40,6 +40,7 @@ from ..inversion import NetworkInversion, OODDetector
 from ..inversion.profile import invert_profile, profile_models, simulate_profile
 from ..prior.dataset import make_dataset
 from . import report
+from .sections import ScenarioError
 
 __all__ = ["StageResult", "Stage", "STAGES", "STREAMS", "SPLITS", "random_streams"]
 
@@ -113,6 +114,11 @@ def train(context):
                   scenario.trainer(progress=context.get("progress")), rng=streams["shuffle"],
                   noise=scenario.injected_noise)
     history = inversion.history_frame()
+    failed = [h for h in inversion.histories_ if h.stop_reason in ("diverged", "no_progress")]
+    if failed:     # the best weights are kept, but nothing a user could use was learnt
+        where = f"{scenario.path}: " if scenario.path else ""
+        raise ScenarioError(f"{where}[training] {failed[0].warning()}")
+    warnings = [w for w in (h.warning() for h in inversion.histories_) if w]
 
     def draw_loss(fig):
         from ..viz import plotting
@@ -121,7 +127,9 @@ def train(context):
 
     return StageResult(products={"inversion": inversion, "history": history},
                        figures={"loss.png": ((6, 4), draw_loss)},
-                       report=["## Training", "", *report.training_summary(history), ""])
+                       report=["## Training", "", *report.training_summary(history),
+                               *(f"- **warning:** {w}" for w in warnings), ""],
+                       summary=[f"  warning: {w}" for w in warnings])
 
 
 # -- evaluate the network on the test sets ------------------------------------

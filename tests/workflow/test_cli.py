@@ -263,3 +263,23 @@ def test_set_overrides_reach_the_resolved_scenario(tiny, capsys):
     assert main(["check", str(tiny), "--set", "samples.train=0"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and "[samples] train must be an integer >= 1; got 0" in err[1]
+
+
+def test_diverging_training_exits_2_naming_the_learning_rate(tiny, tmp_path, capsys):
+    out = tmp_path / "out"
+    code, _, err = run(["run", str(tiny), "--out", str(out), "--quiet",
+                        "--set", "training.learning_rate=50.0"], capsys)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and "Traceback" not in err
+    assert "[training] training" in lines[0] and "lower learning_rate" in lines[0]
+    assert not out.exists() and not list(tmp_path.glob(".out*"))
+
+
+def test_training_cut_short_while_improving_is_said(tiny, tmp_path, capsys):
+    out = tmp_path / "out"
+    code, stdout, _ = run(["run", str(tiny), "--out", str(out), "--quiet",
+                           "--set", "training.max_epochs=3"], capsys)
+    assert code == 0
+    assert "warning: training stopped at max_epochs (epoch 3) while the loss was still " \
+           "improving" in stdout
+    assert "**warning:** training stopped at max_epochs" in (out / "report.md").read_text()
