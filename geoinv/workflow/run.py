@@ -154,15 +154,26 @@ def versions():
     return info
 
 
-def write_outputs(result, scenario, folder):
-    """Write metrics, history, network, scenario, versions, tables, figures and report."""
+def write_training(result, folder):
+    """Write what a trained network needs to be used again and judged.
+
+    ``metrics.csv``, ``history.csv``, ``network.npz``, the resolved
+    ``scenario.toml`` and ``versions.json``.
+    """
     folder = Path(folder)
     csv = dict(index=False, float_format="%.10g")
     result.metrics.to_csv(folder / "metrics.csv", **csv)
     result.history.to_csv(folder / "history.csv", **csv)
     result.inversion.save(folder / "network.npz")
-    (folder / "scenario.toml").write_text(dump_toml(scenario.config), encoding="utf-8")
+    (folder / "scenario.toml").write_text(dump_toml(result.scenario.config), encoding="utf-8")
     (folder / "versions.json").write_text(json.dumps(versions(), indent=2) + "\n", encoding="utf-8")
+
+
+def write_outputs(result, scenario, folder):
+    """Write metrics, history, network, scenario, versions, tables, figures and report."""
+    folder = Path(folder)
+    csv = dict(index=False, float_format="%.10g")
+    write_training(result, folder)
     result.predictions_frame.to_csv(folder / "predictions.csv", **csv)
     for stage in result.stages.values():
         for name, table in stage.files.items():
@@ -189,13 +200,29 @@ def run_scenario(scenario, out, progress=None):
     -------
     RunResult
     """
-    out = Path(out)
-    tmp = prepare_output(out)
-    try:
+    def compute_and_write(folder):
         t0 = time.perf_counter()
         result = simulate_and_train(scenario, progress=progress)
         result.seconds["total_compute"] = time.perf_counter() - t0
-        write_outputs(result, scenario, tmp)
+        write_outputs(result, scenario, folder)
+        return result
+
+    result = write_folder(out, compute_and_write)
+    result.out = Path(out)
+    return result
+
+
+def write_folder(out, write):
+    """Call ``write(folder)`` on a fresh temporary folder, then put it in place as ``out``.
+
+    ``out`` is checked before ``write`` runs (see :func:`prepare_output`);
+    it is replaced only when ``write`` returned, so a failure or an
+    interrupt leaves nothing half-written.  Returns what ``write`` returned.
+    """
+    out = Path(out)
+    tmp = prepare_output(out)
+    try:
+        value = write(tmp)
         if out.exists():
             old = out.with_name(f".{out.name}.old")
             shutil.rmtree(old, ignore_errors=True)
@@ -207,5 +234,4 @@ def run_scenario(scenario, out, progress=None):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    result.out = out
-    return result
+    return value

@@ -93,7 +93,7 @@ from ..prior.model_space import ModelSpace, Parameter
 from ..prior.noise import GaussianNoise
 from .sections import (NetworkSection, OODSection, RefineSection, ReportSection, SamplesSection,
                        ScenarioError, TrainingSection, checked)
-from .._checks import check_choice, check_float, check_int
+from .._checks import check_bool, check_choice, check_float, check_int
 
 __all__ = ["Scenario", "ScenarioError", "load_scenario", "parse_scenario", "apply_overrides",
            "dump_toml"]
@@ -146,16 +146,44 @@ def _grid(value, name):
 
 
 # -- the sections that depend on the forward model ----------------------------
-def _forward(doc):
-    """[forward]: the forward model and its survey; returns (forward, resolved table)."""
+def _survey(table, kind, base):
+    """Read ``[forward] survey`` (a data file, relative to the scenario); its geometry."""
+    from ..io import read_survey
+    from .survey_scenario import survey_geometry
+
+    name = _string(table.pop("survey"), "[forward] survey")
+    path = Path(name) if Path(name).is_absolute() or base is None else Path(base) / name
+    try:
+        survey = read_survey(path)
+        geometry = survey_geometry(survey)
+    except (OSError, ValueError) as err:
+        raise ScenarioError(f"[forward] survey: {err}") from None
+    if survey.method != kind:
+        raise ScenarioError(f"[forward] survey: {name} holds {survey.method} data, not {kind}")
+    clash = sorted(k for k in geometry if k in table and k != "array")
+    if clash:
+        raise ScenarioError(f"[forward] {clash[0]}: give the geometry either by survey or by "
+                            f"{clash[0]}, not both")
+    table.update({k: v for k, v in geometry.items() if v is not None})
+    return survey, str(path.resolve())
+
+
+def _forward(doc, base=None):
+    """[forward]: the forward model and its survey; returns (forward, resolved table, survey)."""
     table = dict(_table(doc, "forward"))
     if "kind" not in table:
         raise ScenarioError(f"[forward] kind: missing (choose one of {', '.join(sorted(FORWARD_MODELS))})")
     kind = _string(table.pop("kind"), "[forward] kind", sorted(FORWARD_MODELS))
+    survey = survey_path = None
+    if "survey" in table:
+        survey, survey_path = _survey(table, kind, base)
     cls = FORWARD_MODELS[kind]
     accepted = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
     settings = {}
     for key, value in table.items():
+        if survey is not None and key in GEOMETRY_KEYS:
+            settings[key] = value          # read from the survey file
+            continue
         if key not in accepted:
             raise ScenarioError(
                 f"[forward] unknown key {key!r} for kind {kind!r} (expected one of {', '.join(accepted)})"
@@ -170,7 +198,10 @@ def _forward(doc):
         raise ScenarioError(f"[forward] {err}") from None
     except ValueError as err:
         raise ScenarioError(f"[forward] {err}") from None
-    return forward, {"kind": kind, **doc.get("forward", {})}
+    resolved = {"kind": kind, **doc.get("forward", {})}
+    if survey is not None:
+        resolved["survey"] = survey_path
+    return forward, resolved, survey
 
 
 def _prior(doc, forward):
@@ -216,14 +247,28 @@ def _prior(doc, forward):
     return ModelSpace(parameters, lower_limit=lower_limit), resolved
 
 
-def _noise(doc, forward):
-    """[noise]: relative and absolute levels, optionally per data group.
+def _noise(doc, forward, survey=None):
+    """[noise]: relative and absolute levels, optionally per data group, or the survey's.
 
     ``[noise.phase] absolute = 1.0`` overrides the levels of the data group
-    ``phase`` (see ``ForwardModel.data_groups``).
+    ``phase`` (see ``ForwardModel.data_groups``); ``from_survey = true``
+    takes the per-datum errors of ``[forward] survey`` instead.
     """
     groups = forward.data_groups
-    table = _table(doc, "noise", ["relative", "absolute", *groups])
+    table = _table(doc, "noise", ["relative", "absolute", "from_survey", *groups])
+    if "from_survey" in table:
+        from_survey = checked(check_bool)(table["from_survey"], "[noise] from_survey")
+        if from_survey:
+            if survey is None:
+                raise ScenarioError("[noise] from_survey: needs a data file as [forward] survey")
+            others = sorted(set(table) - {"from_survey"})
+            if others:
+                raise ScenarioError(f"[noise] {others[0]}: the noise comes from the survey "
+                                    "(from_survey = true); drop this key")
+            from .survey_scenario import survey_sigma
+
+            return {"from_survey": True}, GaussianNoise.from_sigma(survey_sigma(survey, forward))
+        table = {k: v for k, v in table.items() if k != "from_survey"}
     levels = {"relative": 0.02, "absolute": 0.0}
     nonnegative = checked(check_float, 0.0)
     resolved = {}
@@ -308,6 +353,8 @@ class Scenario:
     resolved : dict
         The resolved ``[forward]``, ``[prior]`` and ``[noise]`` tables.
     path : Path or None
+    survey : geoinv.io.Survey or None
+        The data file named by ``[forward] survey``.
     """
 
     name: str
@@ -325,6 +372,7 @@ class Scenario:
     profile: dict | None
     resolved: dict
     path: Path | None = None
+    survey: object = None
 
     @property
     def config(self):
@@ -373,17 +421,17 @@ def parse_scenario(doc, name="scenario", path=None):
     top = {"name": _string(doc.get("name", name), "name"),
            "description": _string(doc.get("description", ""), "description"),
            "seed": _count(doc.get("seed", 0), "seed")}
-    forward, resolved_forward = _forward(doc)
+    forward, resolved_forward, survey = _forward(doc, None if path is None else Path(path).parent)
     space, resolved_prior = _prior(doc, forward)
     ood, refine = OODSection.parse(doc), RefineSection.parse(doc)
     profile = _profile(doc, forward, space) if "profile" in doc else None
-    resolved_noise, noise = _noise(doc, forward)
+    resolved_noise, noise = _noise(doc, forward, survey)
     return Scenario(
         **top, forward=forward, space=space, noise=noise, ood=ood, refine=refine,
         samples=SamplesSection.parse(doc), network=NetworkSection.parse(doc),
         training=TrainingSection.parse(doc), report=ReportSection.parse(doc), profile=profile,
         resolved={"forward": resolved_forward, "prior": resolved_prior, "noise": resolved_noise},
-        path=path)
+        path=path, survey=survey)
 
 
 def apply_overrides(doc, overrides):
@@ -434,7 +482,11 @@ def apply_overrides(doc, overrides):
     return doc
 
 
-def load_scenario(path, overrides=()):
+GEOMETRY_KEYS = ("ab2", "mn2", "array", "periods", "x", "offsets")
+"""The ``[forward]`` keys that a survey file gives instead."""
+
+
+def load_scenario(path, overrides=(), survey=None):
     """Read and check a scenario file.
 
     Parameters
@@ -443,6 +495,10 @@ def load_scenario(path, overrides=()):
     overrides : iterable of str, optional
         ``section.key=value`` settings applied before the checks (see
         :func:`apply_overrides`; the command line's ``--set``).
+    survey : str or Path, optional
+        A field data file to train for (``geoinv invert DATA --scenario``):
+        unless the scenario names its own ``[forward] survey``, it becomes
+        ``[forward] survey`` and replaces the scenario's geometry keys.
 
     Returns
     -------
@@ -465,8 +521,13 @@ def load_scenario(path, overrides=()):
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{path}: invalid TOML: {err}") from None
+    doc = apply_overrides(doc, overrides)
+    if survey is not None and isinstance(doc.get("forward"), dict) \
+            and "survey" not in doc["forward"]:
+        forward = {k: v for k, v in doc["forward"].items() if k not in GEOMETRY_KEYS}
+        doc = {**doc, "forward": {**forward, "survey": str(Path(survey).resolve())}}
     try:
-        return parse_scenario(apply_overrides(doc, overrides), name=path.stem, path=path)
+        return parse_scenario(doc, name=path.stem, path=path)
     except ScenarioError as err:
         raise ScenarioError(f"{path}: {err}") from None
 

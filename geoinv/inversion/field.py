@@ -1,0 +1,376 @@
+"""Inverting a field survey with a trained network: resample, check, refine.
+
+:func:`invert_survey` takes a :class:`geoinv.io.Survey` (one or many
+soundings, each with its own geometry and per-datum errors) and a trained
+:class:`geoinv.NetworkInversion`, and gives per sounding:
+
+1. **the network model**: the sounding's data are resampled onto the
+   network's grid (:func:`resample`) and inverted by one forward pass;
+2. **the OOD verdict**: the network's OOD detector (if it has one) scores
+   the resampled sounding; a flagged sounding lies outside what the network
+   knows, and its network model should not be trusted on its own;
+3. **the network -> LM model**: damped least squares started from the
+   network's model, fitting the ORIGINAL data in their own geometry (finite
+   or stepped MN, the sounding's own spacings), to the least-squares minimum
+   unless a target misfit is asked for;
+4. **a linearised uncertainty** at the refined model: standard deviations in
+   the declared scale (decades for log parameters) and the correlation
+   matrix, from the Jacobian and the data errors.
+
+Resampling (one network, many surveys)
+--------------------------------------
+A VES network is trained on one list of AB/2, an MT network on one list of
+periods, a profile network on one list of stations.  A sounding whose own
+positions cover the network's grid is interpolated onto it: log10 apparent
+resistivity against log10 AB/2 (or period), phase against log10 period,
+profile data against x.  The standard deviations (in the error space: decades
+for apparent resistivity) are interpolated the same way, never reduced.
+Repeated positions (a stepped MN repeats AB/2) are first merged by their
+inverse-variance mean.  The network's grid must lie within the sounding's
+range: a network cannot see data it was not given, so a grid point outside
+it is refused naming the uncovered positions.
+
+Errors live in the error space of each datum (log10 for apparent
+resistivity, the unit otherwise): the misfits reported here are RMS misfits
+in that space, normalised by the standard deviations (1 = fits to the noise).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..forward import make_forward
+from .least_squares import damped_least_squares
+from .misfit import data_misfit, simulate_valid
+from .refine import LM_DEFAULTS
+
+__all__ = ["resample", "invert_survey", "SurveyInversion", "GRID_AXES"]
+
+GRID_AXES = {"ves": ("ab2", "ab2", "AB/2", "m", True), "mt": ("period", "periods", "period", "s", True),
+             "gravity": ("x", "x", "x", "m", False), "magnetic": ("x", "x", "x", "m", False),
+             "self_potential": ("x", "x", "x", "m", False),
+             "refraction": ("x", "offsets", "offset", "m", False)}
+"""method -> (survey geometry name, forward setting, label, unit, resampled in log10)."""
+
+
+def _grid(forward):
+    axis = GRID_AXES[forward.kind]
+    return np.asarray(forward.settings()[axis[1]], dtype=np.float64), axis
+
+
+def _merge_repeats(position, values, sigma, log_columns):
+    """Merge repeated positions by their inverse-variance mean (error space)."""
+    unique, inverse = np.unique(position, return_inverse=True)
+    if len(unique) == len(position):
+        order = np.argsort(position, kind="stable")
+        return position[order], values[order], sigma[order]
+    g = np.where(log_columns, np.log10(np.abs(values)), values)
+    w = 1.0 / sigma**2
+    shape = (len(unique), values.shape[1])
+    wsum, gsum = np.zeros(shape), np.zeros(shape)
+    np.add.at(wsum, inverse, w)
+    np.add.at(gsum, inverse, w * g)
+    mean = gsum / wsum
+    return unique, np.where(log_columns, 10.0**mean, mean), 1.0 / np.sqrt(wsum)
+
+
+def resample(sounding, forward):
+    """A sounding's data and errors on the network's grid.
+
+    Parameters
+    ----------
+    sounding : geoinv.io.Survey
+        One sounding (``sounding.n_soundings == 1``).
+    forward : geoinv.forward.ForwardModel
+        The network's forward model: its grid (AB/2, periods or stations)
+        and its data order.
+
+    Returns
+    -------
+    data : ndarray, shape (forward.n_data,)
+        Physical units, in the forward model's order.
+    sigma : ndarray, shape (forward.n_data,)
+        Standard deviations in the error space (decades on
+        ``forward.data_log_mask`` columns).
+
+    Raises
+    ------
+    ValueError
+        If the survey's method is not the network's, a VES array differs,
+        or grid points lie outside the sounding's range (named).
+    """
+    if sounding.method != forward.kind:
+        raise ValueError(f"the survey holds {sounding.method} data but the network inverts "
+                         f"{forward.kind} data")
+    grid, (name, _, label, unit, log_axis) = _grid(forward)
+    if forward.kind == "ves":
+        trained = forward.settings().get("array", "schlumberger")
+        if (sounding.array or "schlumberger") != trained:
+            raise ValueError(f"the sounding was measured with a {sounding.array} array but "
+                             f"the network was trained on a {trained} array")
+    quantities = sounding.quantities
+    position = np.asarray(sounding.geometry[name], dtype=np.float64)
+    values = np.stack([sounding.values[q] for q in quantities], axis=1)    # (rows, quantities)
+    sigma = np.asarray(sounding.sigma_vector()).reshape(len(quantities), -1).T
+    n_per = forward.n_data // len(quantities)
+    log_columns = np.asarray(forward.data_log_mask, dtype=bool).reshape(len(quantities),
+                                                                         n_per)[:, 0]
+    position, values, sigma = _merge_repeats(position, values, sigma, log_columns)
+    if position.shape == grid.shape and np.allclose(position, grid, rtol=1e-9, atol=0.0):
+        data, err = values, sigma
+    else:
+        tol = 1e-9 * np.max(np.abs(position))
+        outside = (grid < position[0] - tol) | (grid > position[-1] + tol)
+        if outside.any():
+            shown = ", ".join(f"{v:.4g}" for v in grid[outside][:6])
+            more = f" and {outside.sum() - 6} more" if outside.sum() > 6 else ""
+            raise ValueError(
+                f"sounding {sounding.sounding_ids[0]}: the network's {label} {shown}{more} {unit} "
+                f"lie outside the sounding's {position[0]:.4g} to {position[-1]:.4g} {unit}; "
+                "train a network for this survey (geoinv invert DATA --scenario S.toml)")
+        x_new, x_old = (np.log10(grid), np.log10(position)) if log_axis else (grid, position)
+        data = np.empty((len(grid), len(quantities)))
+        err = np.empty_like(data)
+        for j, is_log in enumerate(log_columns):
+            g = np.log10(values[:, j]) if is_log else values[:, j]
+            g_new = np.interp(x_new, x_old, g)
+            data[:, j] = 10.0**g_new if is_log else g_new
+            err[:, j] = np.interp(x_new, x_old, sigma[:, j])
+    return data.T.ravel(), err.T.ravel()
+
+
+@dataclass
+class SurveyInversion:
+    """What :func:`invert_survey` found, one entry per sounding.
+
+    Attributes
+    ----------
+    survey : geoinv.io.Survey
+    names, units : list of str
+        The model parameters.
+    log : ndarray of bool, shape (n_params,)
+        Which parameters live in log10 (their std is in decades).
+    models : dict of str to ndarray, shape (n_soundings, n_params)
+        ``"network"`` and, if refined, ``"network_lm"`` (physical units).
+    rms : dict of str to ndarray, shape (n_soundings,)
+        RMS misfit of each model against the sounding's own data, in the
+        error space (1 = fits to the noise; NaN if unphysical).
+    predicted : dict of str to list of ndarray
+        The data each model predicts, per sounding, in its own geometry.
+    data, sigma : list of ndarray
+        Observed data and error-space standard deviations, per sounding.
+    ood_flags, ood_scores : ndarray, shape (n_soundings,)
+        The OOD detector's verdict on the resampled soundings (NaN scores and
+        False flags without a detector).
+    std : ndarray, shape (n_soundings, n_params)
+        Linearised standard deviation at the refined model (declared scale).
+    corr : ndarray, shape (n_soundings, n_params, n_params)
+        Linearised correlation matrix.
+    forward_calls : ndarray of int, shape (n_soundings,)
+    forwards : list of geoinv.forward.ForwardModel
+        The forward model of each sounding's own geometry.
+    seconds : float
+    target_rms : float or None
+        The refinement's target misfit (None: to the least-squares minimum).
+    """
+
+    survey: object
+    names: list
+    units: list
+    log: np.ndarray
+    models: dict
+    rms: dict
+    predicted: dict
+    data: list
+    sigma: list
+    ood_flags: np.ndarray
+    ood_scores: np.ndarray
+    std: np.ndarray
+    corr: np.ndarray
+    forward_calls: np.ndarray
+    forwards: list
+    seconds: float = 0.0
+    target_rms: float | None = None
+    notes: list = field(default_factory=list)
+
+    @property
+    def sounding_ids(self):
+        """Sounding names, in order."""
+        return list(self.survey.sounding_ids)
+
+    def to_frame(self):
+        """One row per sounding: position, models, misfits, OOD verdict, std.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``sounding, x, y``, then per method ``<method>_<name>`` and
+            ``<method>_rms``, ``ood_score``, ``ood_flag``, ``std_<name>``
+            (declared scale), ``forward_calls``.
+        """
+        ids = self.sounding_ids
+        frame = pd.DataFrame({"sounding": ids})
+        positions = self.survey.positions
+        frame["x"] = [positions[s][0] for s in ids]
+        frame["y"] = [positions[s][1] for s in ids]
+        for method, models in self.models.items():
+            for j, name in enumerate(self.names):
+                frame[f"{method}_{name}"] = models[:, j]
+            frame[f"{method}_rms"] = self.rms[method]
+        frame["ood_score"] = self.ood_scores
+        frame["ood_flag"] = self.ood_flags
+        if "network_lm" in self.models:
+            for j, name in enumerate(self.names):
+                frame[f"std_{name}"] = self.std[:, j]
+            frame["forward_calls"] = self.forward_calls
+        return frame
+
+    def fit_frame(self):
+        """One row per datum: observed, sigma (error space) and each model's prediction."""
+        frames = []
+        for i, sid in enumerate(self.sounding_ids):
+            sounding = self.survey[sid]
+            n_rows = len(sounding)
+            rows = {"sounding": sid}
+            for name, values in sounding.geometry.items():
+                rows[name] = np.tile(values, len(sounding.quantities))
+            rows["quantity"] = np.repeat(sounding.quantities, n_rows)
+            rows["observed"] = self.data[i]
+            rows["sigma"] = self.sigma[i]
+            log = np.asarray(self.forwards[i].data_log_mask, dtype=bool)
+            rows["sigma_space"] = np.where(log, "log10", "linear")
+            for method, predicted in self.predicted.items():
+                rows[method] = predicted[i]
+            frames.append(pd.DataFrame(rows))
+        return pd.concat(frames, ignore_index=True)
+
+    def plot(self, sounding=None, fig=None):
+        """The data with error bars, each model's curve, and the models.
+
+        Parameters
+        ----------
+        sounding : str, optional
+            Which sounding (default: the first).
+        fig : matplotlib.figure.Figure, optional
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        from ..viz import plot_sounding_fit
+
+        ids = self.sounding_ids
+        i = ids.index(sounding) if sounding is not None else 0
+        labels = {"network": "network", "network_lm": "network -> LM"}
+        return plot_sounding_fit(
+            self.forwards[i], self.data[i], self.sigma[i],
+            {labels.get(k, k): m[i] for k, m in self.models.items()},
+            {labels.get(k, k): p[i] for k, p in self.predicted.items()},
+            fig=fig, title=f"{ids[i]}: RMS misfit " + ", ".join(
+                f"{labels.get(k, k)} {r[i]:.2f}" for k, r in self.rms.items()))
+
+
+def _own_forward(inversion, sounding):
+    """The network's forward model with the sounding's own geometry."""
+    settings = dict(inversion.forward.settings())
+    settings.update(sounding.forward_settings())
+    return make_forward(inversion.forward.kind, **settings)
+
+
+def invert_survey(inversion, survey, *, refine=True, target_rms=None, rng=None, **lm_options):
+    """Invert every sounding of a survey: network, OOD check, network -> LM, uncertainty.
+
+    Parameters
+    ----------
+    inversion : geoinv.NetworkInversion
+        Trained (K >= 1 networks; with K > 1 the network model is the
+        members' mean).
+    survey : geoinv.io.Survey
+        One or many soundings of the network's method.
+    refine : bool, optional
+        Refine the network's models by damped least squares on the original
+        data (default).
+    target_rms : float or None, optional
+        Stop the refinement at this RMS misfit (a chi-square target);
+        None (default) iterates to the least-squares minimum, so the answer
+        does not depend on where it started.
+    rng : numpy.random.Generator or int or None
+        Restart draws of the refinement.
+    **lm_options
+        Other keyword arguments of
+        :func:`geoinv.inversion.least_squares.damped_least_squares`
+        (``widen``, ``n_restarts``, ``max_iter``...; default ``LM_DEFAULTS``).
+
+    Returns
+    -------
+    SurveyInversion
+
+    Raises
+    ------
+    ValueError
+        If a sounding does not fit the network (method, array, uncovered
+        grid points; named).
+    """
+    from .uncertainty import linearised_uncertainty
+
+    t0 = time.perf_counter()
+    soundings = list(survey.soundings())
+    grid_data, grid_sigma = zip(*(resample(s, inversion.forward) for s in soundings))
+    grid_data, grid_sigma = np.array(grid_data), np.array(grid_sigma)
+    network = inversion.predict(grid_data)
+    n, p = network.shape
+    if inversion.ood_detector is not None:
+        verdict = inversion.ood_detector.predict(grid_data, grid_sigma)
+        flags, scores = np.asarray(verdict.flags, bool), np.asarray(verdict.scores, float)
+    else:
+        flags, scores = np.zeros(n, dtype=bool), np.full(n, np.nan)
+
+    forwards = [_own_forward(inversion, s) for s in soundings]
+    data = [s.data_vector() for s in soundings]
+    sigma = [s.sigma_vector() for s in soundings]
+    models = {"network": network}
+    predicted = {"network": [None] * n}
+    rms = {"network": np.empty(n)}
+    refined = np.full((n, p), np.nan)
+    refined_rms = np.full(n, np.nan)
+    calls = np.zeros(n, dtype=np.int64)
+    std = np.full((n, p), np.nan)
+    corr = np.full((n, p, p), np.nan)
+    options = {**LM_DEFAULTS, **lm_options, "target_rms": target_rms}
+    for group in _groups(forwards):
+        fw = forwards[group[0]]
+        d = np.array([data[i] for i in group])
+        s = np.array([sigma[i] for i in group])
+        pred = simulate_valid(fw, network[group])
+        rms["network"][group] = data_misfit(d, pred, s, fw.data_log_mask)[0]
+        for k, i in enumerate(group):
+            predicted["network"][i] = pred[k]
+        if not refine:
+            continue
+        lsq = damped_least_squares(fw, inversion.space, d, s, network[group], rng=rng, **options)
+        refined[group], refined_rms[group], calls[group] = lsq.models, lsq.rms, lsq.forward_calls
+        std[group], corr[group] = linearised_uncertainty(fw, inversion.space, d, s, lsq.models)
+    if refine:
+        models["network_lm"], rms["network_lm"] = refined, refined_rms
+        predicted["network_lm"] = [None] * n
+        for group in _groups(forwards):
+            pred = simulate_valid(forwards[group[0]], refined[group])
+            for k, i in enumerate(group):
+                predicted["network_lm"][i] = pred[k]
+    space = inversion.space
+    return SurveyInversion(survey, list(space.names), list(space.units), np.asarray(space.log),
+                           models, rms, predicted, data, sigma, flags, scores, std, corr, calls,
+                           forwards, time.perf_counter() - t0, target_rms)
+
+
+def _groups(forwards):
+    """Indices of the soundings that share one geometry (one batched LM each)."""
+    groups = {}
+    for i, fw in enumerate(forwards):
+        key = repr(sorted((k, str(v)) for k, v in fw.settings().items()))
+        groups.setdefault(key, []).append(i)
+    return list(groups.values())
