@@ -75,6 +75,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ._contour import ContourOperator
 from ._filters import HANKEL_FILTERS
 from ._threads import DEFAULT_THREADS, map_chunks
 from ._geometry import check_layers, short_labels, survey_vector
@@ -85,7 +86,12 @@ __all__ = [
     "resistivity_transform",
     "apparent_resistivity_schlumberger",
     "apparent_resistivity_wenner",
+    "descending_contrast",
+    "check_contrast",
     "THREADS",
+    "FILTER_CONTRAST",
+    "MAX_CONTRAST",
+    "RHO_RANGE",
 ]
 
 ARRAYS = ("schlumberger", "wenner")
@@ -102,6 +108,18 @@ _MIN_EXPONENT = -600.0  # exp() arguments are clipped here: avoids slow subnorma
 _GEMM_SIZE = 2**18     # m*n*k below which OpenBLAS multiplies on the calling thread
 _ROW_TOL = 1e-14      # small-lam rows whose weights add up to less are dropped
                       # (relative error <= _ROW_TOL times the layer contrast)
+
+FILTER_CONTRAST = 1e3
+"""Models whose descending contrast (:func:`descending_contrast`) exceeds this
+are computed along the complex ray (``_contour.py``) instead of by the filter:
+up to it the lagged filter errs by < 3e-7 relative, beyond it by up to 2e-3."""
+
+MAX_CONTRAST = 1e10
+"""Largest layer contrast max(rho) / min(rho) accepted (the ray quadrature's
+rounding, ~3e-17 times the contrast, stays below 1e-6 relative)."""
+
+RHO_RANGE = (1e-250, 1e250)
+"""Resistivities accepted (ohm.m): every intermediate stays a normal double."""
 
 
 
@@ -339,6 +357,12 @@ class _SoundingOperator:
                                                      hfilter))
                       for k in range(ab2.size)]
         self.n_data = ab2.size
+        self._geometry = (ab2, mn2)
+        # The filter needs T - rho_1 ~ 0 at its largest lam, base[-1] / r, that is
+        # a top layer thicker than this (m); thinner ones go along the ray.
+        r_max = ab2.max() if mn2 is None else (ab2 + mn2).max()
+        self._min_top = r_max * _MAX_DECAY / (2.0 * hfilter.base[-1])
+        self._contour = None          # built on first use: most batches never need it
         self.blocks = []
         for columns, lam, weights in pieces:
             # Drop rows that cannot matter: all-zero rows, and the small-lam
@@ -354,7 +378,7 @@ class _SoundingOperator:
         if rho.shape[1] == 1:
             rho_a[:] = rho[:, :1]
             return rho_a
-        refl = (rho[:, 1:] - rho[:, :-1]) / (rho[:, 1:] + rho[:, :-1])
+        refl = _reflection_coefficients(rho)
         starts = np.arange(0, n_samples, _CHUNK)
         for columns, lam, weights in self.blocks:
             out = np.empty((n_samples, columns.size))
@@ -363,7 +387,87 @@ class _SoundingOperator:
         rho_a *= 2.0
         rho_a += 1.0
         rho_a *= rho[:, :1]
+        # A layer much more resistive than one below it, or a top layer too thin
+        # for the filter's span: the filter is not accurate enough there (module
+        # docstring); those rows go along the ray.
+        steep = np.flatnonzero((descending_contrast(rho) > FILTER_CONTRAST)
+                               | (thickness[:, 0] < self._min_top))
+        if steep.size:
+            if self._contour is None:
+                self._contour = ContourOperator(*self._geometry)
+            rho_a[steep] = self._contour(rho[steep], thickness[steep], THREADS)
         return rho_a
+
+
+def _reflection_coefficients(rho):
+    """``(rho_(i+1) - rho_i) / (rho_(i+1) + rho_i)``, shape (n_samples, N - 1).
+
+    Pairs whose sum overflows (rho near the largest double) are halved first.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        refl = (rho[:, 1:] - rho[:, :-1]) / (rho[:, 1:] + rho[:, :-1])
+    bad = ~np.isfinite(refl)
+    if bad.any():
+        half_upper, half_lower = rho[:, 1:][bad] / 2, rho[:, :-1][bad] / 2
+        refl[bad] = (half_upper - half_lower) / (half_upper + half_lower)
+    return refl
+
+
+def descending_contrast(rho):
+    """Largest ratio ``rho_i / rho_j`` of a layer over one below it (i < j).
+
+    Parameters
+    ----------
+    rho : ndarray, shape (n_samples, n_layers)
+        Layer resistivities (ohm.m), top-down.
+
+    Returns
+    -------
+    ndarray, shape (n_samples,)
+        1 or less when resistivity never decreases with depth.
+
+    Examples
+    --------
+    >>> descending_contrast(np.array([[10.0, 1000.0, 1.0], [1.0, 10.0, 100.0]])).tolist()
+    [1000.0, 0.1]
+    """
+    above = np.maximum.accumulate(rho, axis=1)[:, :-1]
+    return np.max(above / rho[:, 1:], axis=1) if rho.shape[1] > 1 else np.ones(rho.shape[0])
+
+
+def check_contrast(rho, name="rho"):
+    """Raise ValueError naming the rows whose resistivities the arithmetic cannot resolve.
+
+    Parameters
+    ----------
+    rho : ndarray, shape (n_samples, n_layers)
+        Layer resistivities (ohm.m), positive and finite.
+    name : str
+        What the message calls ``rho``.
+
+    Raises
+    ------
+    ValueError
+        If a resistivity lies outside RHO_RANGE or a layer contrast
+        ``max(rho) / min(rho)`` exceeds MAX_CONTRAST.
+    """
+    for bad, problem in contrast_problems(rho):
+        if bad.any():
+            raise ValueError(f"{name} rows {format_rows(np.flatnonzero(bad))} {problem}")
+
+
+def contrast_problems(rho):
+    """``(bad_rows, problem)`` pairs for :func:`check_contrast` and ``VES.physical_rules``."""
+    low, high = RHO_RANGE
+    out_of_range = ((rho < low) | (rho > high)).any(axis=1)
+    with np.errstate(over="ignore"):
+        contrast = rho.max(axis=1) / rho.min(axis=1)
+    return [
+        (out_of_range, f"have resistivities outside [{low:g}, {high:g}] ohm.m"),
+        (~out_of_range & (contrast > MAX_CONTRAST),
+         f"have a layer contrast max(rho) / min(rho) above {MAX_CONTRAST:g}, beyond what "
+         f"double precision resolves (rounding grows as ~1e-17 times the contrast)"),
+    ]
 
 
 def _run_chunks(starts, lam, weights, refl, thickness, out):
@@ -375,11 +479,14 @@ def _run_chunks(starts, lam, weights, refl, thickness, out):
         block = slice(start, start + _CHUNK)
         h = thickness[block]
         # Beyond lam = _MAX_DECAY / (2 h_1) the top layer hides the rest: c ~ 0.
-        n_lam = np.searchsorted(lam, _MAX_DECAY / (2.0 * h[:, 0].min()), side="right")
+        # (h_1 is floored at 1e-300 so that the quotient cannot overflow)
+        n_lam = np.searchsorted(lam, _MAX_DECAY / (2.0 * max(h[:, 0].min(), 1e-300)),
+                                side="right")
         size = h.shape[0] * n_lam          # contiguous views: faster ufuncs
         c = c_buffer[:size].reshape(h.shape[0], n_lam)
         work = work_buffer[:size].reshape(h.shape[0], n_lam)
-        _transform_correction(neg2lam[:n_lam], refl[block], h, c, work)
+        with np.errstate(over="ignore"):   # lam h beyond 1e308: exp clipped anyway
+            _transform_correction(neg2lam[:n_lam], refl[block], h, c, work)
         # Small products, so that OpenBLAS stays on this thread (see _GEMM_SIZE).
         w = weights[:n_lam]
         step = max(1, _GEMM_SIZE // max(w.size, 1))
@@ -437,6 +544,7 @@ def apparent_resistivity_schlumberger(ab2, rho, thickness, mn2=None, *,
     ab2 = survey_vector(ab2, "ab2", positive=True)
     mn2 = None if mn2 is None else _check_mn2(mn2, ab2)
     rho, thickness, single = check_layers(rho, thickness, "rho")
+    check_contrast(rho)
     _get_filter(hankel_filter)
     key_mn2 = None if mn2 is None else tuple(mn2.tolist())
     operator = _cached_operator(tuple(ab2.tolist()), key_mn2, hankel_filter, bool(lagged))
@@ -559,6 +667,10 @@ class VES(ForwardModel):
         self.data_names = [f"rho_a@{label}" for label in labels]
         self.data_units = ["ohm.m"] * ab2.size
         self._operator = _SoundingOperator(ab2, electrode_mn2, hfilter)
+
+    def physical_rules(self, models):
+        """Resistivities in RHO_RANGE and layer contrasts up to MAX_CONTRAST."""
+        return contrast_problems(models[:, :self.n_layers])
 
     def _simulate(self, models):
         n = self.n_layers
