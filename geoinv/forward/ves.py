@@ -60,9 +60,25 @@ requested AB/2 (and the finite-MN quadrature radii) are reached by local
 Lagrange interpolation of degree 15 in ln(AB/2).  Every step is linear in T,
 so a sounding is one matrix product, ``rho_a = rho_1 (1 + 2 c @ W)``, with
 ``c = (T - rho_1) / (2 rho_1)`` on the ``lam`` grid and ``W`` built once per
-geometry.  Against the unlagged filter (``lagged=False``) the interpolation
-adds a relative error of at most about 3e-8 for layer contrasts up to 100,
-2e-7 up to 1e3 and 2e-6 up to 1e4 (tests/test_ves.py, benchmarks/bench_ves.py).
+geometry.
+
+Accuracy at the edges.  The filter errs by a fixed fraction (~1e-14) of the
+kernel's largest values, |c| up to the layer contrast, and the interpolation
+by a fraction of the curve's variation within its 16-point stencil.  Both
+are harmless while resistivity does not fall steeply with depth: against a
+quadrature along a complex ray (tests/data/make_ves_reference.py) the lagged
+filter errs by < 2e-9 when rho never decreases downwards (contrasts up to
+1e8), 3e-8 for a *descending contrast* (:func:`descending_contrast`, the
+largest ``rho_i / rho_j`` with layer i above j) up to 100 and 3e-7 up to 1e3;
+but by 2e-6 at 1e4 and 2e-3 at 1e8, where rho_a falls to the conductor's value
+within a few grid steps (it was negative for some such models).  Models with
+a descending contrast above FILTER_CONTRAST, or a top layer too thin for the
+filter's span (``2 lam_max h_1 < 40`` at the largest spacing), are therefore
+computed by quadrature along the ray ``lam = t exp(i pi/4)``, where the
+Bessel integrand decays instead of oscillating (:mod:`._contour`; ~20 times
+the cost of the filter per model, error ~3e-17 times the contrast: 3e-9 at
+1e8).  Contrasts max(rho) / min(rho) above MAX_CONTRAST = 1e10, and
+resistivities outside RHO_RANGE, are refused naming the rows.
 
 Large batches are cut into chunks that fit in cache, shared between up to
 ``THREADS`` threads (numpy releases the GIL inside its ufuncs).
