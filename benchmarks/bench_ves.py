@@ -15,6 +15,13 @@ largest relative error of the (lagged) forward model against
 * the unlagged Anderson (1982) 801-point filter on every sounding (a second
   filter; its own error, ~5e-6 on this box, dominates that number).
 
+Then the same throughput on the box's OOD shell (rho 10**-1.5..10**4.5 ohm.m,
+h 10**-0.85..10**2.55 m) and over the range promised 1e-6 (rho 1e-2..1e6
+ohm.m, h 0.1..1e4 m), where models with a descending contrast above 1e3 go
+along the complex ray (geoinv/forward/_contour.py), with the share of such
+models, and the largest relative error against the frozen ray-quadrature sets
+of tests/data/ves_reference.npz (ideal, finite MN = AB/10, Wenner).
+
 Usage::
 
     python benchmarks/bench_ves.py [--batches 40] [--quadrature 20] [--seed 0]
@@ -36,6 +43,10 @@ ROOT = Path(__file__).resolve().parents[1]
 AB2 = np.geomspace(1.0, 1000.0, 30)
 BATCH = 2000
 RHO_BOX, H_BOX = (1.0, 1000.0), (1.0, 50.0)
+WIDER_BOXES = {
+    "OOD shell box": ((10**-1.5, 10**4.5), (10**-0.85, 10**2.55)),
+    "promised range": ((1e-2, 1e6), (0.1, 1e4)),
+}
 
 
 def _reference_module():
@@ -93,6 +104,25 @@ def main(argv=None):
     print(f"  vs unlagged Anderson (1982) 801 filter:   {max_relative_error(rho_a, anderson):.2e}")
     print(f"  unlagged Key vs quadrature:               "
           f"{max_relative_error(direct[subset], quadrature):.2e}")
+
+    for label, (rho_box, h_box) in WIDER_BOXES.items():
+        wide = [log_uniform_layered(BATCH, rng, rho_box, h_box) for _ in range(max(2, args.batches // 4))]
+        steep = np.mean([np.mean(ves_module.descending_contrast(m[:, :3]) > ves_module.FILTER_CONTRAST)
+                         for m in wide])
+        median, _ = models_per_second(ves, wide)
+        print(f"{label}: {median:12,.0f} soundings/s (threads={threads}), "
+              f"{steep:.0%} of the models along the complex ray")
+
+    with np.load(ROOT / "tests" / "data" / "ves_reference.npz") as frozen:
+        ab2 = frozen["survey_ab2"]
+        print("max relative error against the frozen ray quadrature (tests/data):")
+        for name in ("id", "ood", "extreme"):
+            errors = []
+            for array, kwargs in (("ideal", {}), ("finite", {"mn2": 0.1 * ab2}),
+                                  ("wenner", {"array": "wenner"})):
+                rho_a = VES(ab2, 3, **kwargs).simulate(frozen[f"survey_{name}_models"])
+                errors.append(f"{array} {max_relative_error(rho_a, frozen[f'survey_{name}_{array}']):.1e}")
+            print(f"  {name:8s} " + ", ".join(errors))
 
 
 if __name__ == "__main__":
