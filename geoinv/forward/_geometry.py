@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .._checks import format_rows
 
-__all__ = ["survey_vector", "check_layers", "short_labels"]
+__all__ = ["survey_vector", "check_numbers", "check_layers", "short_labels", "MAGNITUDE_LIMIT", "magnitude_rules"]
+
+MAGNITUDE_LIMIT = 1e100
+"""Largest |parameter| (in its own unit) the closed-form forward models accept,
+and 1 / MAGNITUDE_LIMIT the smallest value of a parameter that must be > 0.
+Within these bounds no square, cube or quotient in their formulas over- or
+underflows a double (sweeps in tests/forward/test_edges.py); beyond them
+(e.g. h = 1e-300 m, where an SP anomaly K / h**2 is infinite) the models are
+refused naming the rows, never answered with inf or NaN."""
 
 
 def survey_vector(values, name, unit="m", positive=False, distinct=False):
@@ -32,10 +42,12 @@ def survey_vector(values, name, unit="m", positive=False, distinct=False):
     Raises
     ------
     ValueError
-        If ``values`` is empty, not 1-D, not numeric, holds NaN, infinite or
+        If ``values`` is empty, not 1-D, not numeric (a string or a bool is
+        named with its position, see :func:`check_numbers`), holds NaN, infinite or
         (with ``positive``) non-positive entries (their indices are named),
         or (with ``distinct``) repeats a value.
     """
+    check_numbers(values, name, unit)
     try:
         array = np.atleast_1d(np.asarray(values, dtype=np.float64))
     except (TypeError, ValueError):
@@ -56,6 +68,59 @@ def survey_vector(values, name, unit="m", positive=False, distinct=False):
         if (counts > 1).any():
             raise ValueError(f"{name} holds duplicate values: {unique[counts > 1][:10].tolist()}")
     return array
+
+
+def check_numbers(values, name, unit=None):
+    """Raise ValueError if ``values`` holds a string, a bool or another non-number.
+
+    numpy would read ``"10"`` as 10.0 and ``True`` as 1.0; in a survey
+    geometry either is a mistake (a quoted number in a scenario file, a
+    misplaced flag), so it is named instead of converted.
+
+    Parameters
+    ----------
+    values : object
+        A number, or a (nested) sequence or array of numbers.
+    name : str
+        The field's name, used in the message.
+    unit : str or None
+        Its unit, used in the message.
+
+    Raises
+    ------
+    ValueError
+        Naming the field, the offending value and its position (flat index).
+
+    Examples
+    --------
+    >>> check_numbers([1.0, 2.0, 5.0, "abc"], "ab2", "m")
+    Traceback (most recent call last):
+    ...
+    ValueError: ab2 must be numbers (m); got 'abc' at position 3
+    """
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iuf":
+        return
+    if isinstance(values, (list, tuple, np.ndarray)):
+        items = _flatten(values)
+    else:
+        items = [values]
+    for position, item in enumerate(items):
+        if isinstance(item, (bool, np.bool_)) or not isinstance(item, (numbers.Real, np.number)) \
+                or isinstance(item, np.complexfloating):
+            where = f" at position {position}" if isinstance(values, (list, tuple, np.ndarray)) else ""
+            unit_text = f" ({unit})" if unit else ""
+            raise ValueError(f"{name} must be numbers{unit_text}; got {item!r}{where}")
+
+
+def _flatten(values):
+    """Elements of nested lists, tuples and arrays, in order."""
+    out = []
+    for item in (values.tolist() if isinstance(values, np.ndarray) else values):
+        if isinstance(item, (list, tuple, np.ndarray)):
+            out.extend(_flatten(item))
+        else:
+            out.append(item)
+    return out
 
 
 def check_layers(values, thickness, name="rho"):
@@ -115,3 +180,37 @@ def short_labels(values):
         if len(set(labels.values())) == distinct.size:
             break
     return [labels[v] for v in values]
+
+
+def magnitude_rules(models, names, positive):
+    """``(bad, problem)`` for a ``physical_rules`` list: values beyond MAGNITUDE_LIMIT.
+
+    Parameters
+    ----------
+    models : ndarray, shape (n_samples, n_params)
+        Finite models.
+    names : list of str
+        Parameter names, for the message.
+    positive : ndarray of bool, shape (n_params,)
+        Which parameters must be > 0 (they must also be >= 1 / MAGNITUDE_LIMIT).
+
+    Returns
+    -------
+    list of (ndarray of bool, str)
+        One pair: the offending rows and a phrase naming the parameters.
+
+    Examples
+    --------
+    >>> bad, problem = magnitude_rules(np.array([[1.0, 2.0], [1e-300, 3.0]]), ["h", "x0"],
+    ...                                np.array([True, False]))[0]
+    >>> bad.tolist(), problem
+    ([False, True], 'have h beyond the computable range (|value| <= 1e+100, and >= 1e-100 where it must be > 0)')
+    """
+    with np.errstate(invalid="ignore"):
+        off = (np.abs(models) > MAGNITUDE_LIMIT) | (positive & (models < 1.0 / MAGNITUDE_LIMIT)
+                                                     & (models > 0))
+    columns = [name for name, hit in zip(names, off.any(axis=0)) if hit]
+    problem = (f"have {', '.join(columns) or 'values'} beyond the computable range "
+               f"(|value| <= {MAGNITUDE_LIMIT:g}, and >= {1.0 / MAGNITUDE_LIMIT:g} where it "
+               f"must be > 0)")
+    return [(off.any(axis=1), problem)]

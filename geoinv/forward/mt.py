@@ -79,13 +79,12 @@ References
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
+from .._checks import check_int
 from .base import ForwardModel
 from ._threads import map_chunks
-from ._geometry import check_layers, short_labels, survey_vector
+from ._geometry import check_layers, magnitude_rules, short_labels, survey_vector
 
 __all__ = ["MT1D", "impedance", "apparent_resistivity_phase", "MU_0", "THREADS"]
 
@@ -340,8 +339,7 @@ class MT1D(ForwardModel):
 
     def __init__(self, periods, n_layers):
         periods = survey_vector(periods, "periods", unit="s", positive=True).copy()
-        if isinstance(n_layers, bool) or not isinstance(n_layers, numbers.Integral) or n_layers < 1:
-            raise ValueError(f"n_layers must be an integer >= 1; got {n_layers!r}")
+        n_layers = check_int(n_layers, "n_layers", 1)
         labels = [f"T={t}s" for t in short_labels(periods)]
         if len(set(labels)) != len(labels):
             raise ValueError("periods holds duplicate values; give each period once")
@@ -360,6 +358,10 @@ class MT1D(ForwardModel):
         """log10 for the apparent resistivities, linear for the phases."""
         n = self.periods.size
         return np.concatenate([np.ones(n, dtype=bool), np.zeros(n, dtype=bool)])
+
+    def physical_rules(self, models):
+        """Magnitudes within MAGNITUDE_LIMIT (``_geometry.magnitude_rules``)."""
+        return magnitude_rules(models, self.parameter_names, self.positive)
 
     def _simulate(self, models):
         n = self.n_layers

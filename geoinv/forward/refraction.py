@@ -55,11 +55,10 @@ velocity inversion, is rejected as above.)
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from ._geometry import check_layers, short_labels, survey_vector
+from ._geometry import check_layers, magnitude_rules, short_labels, survey_vector
+from .._checks import check_int
 from .base import ForwardModel, format_rows
 
 __all__ = [
@@ -290,8 +289,7 @@ class Refraction(ForwardModel):
 
     def __init__(self, offsets, n_layers):
         offsets = survey_vector(offsets, "offsets", positive=True).copy()
-        if isinstance(n_layers, bool) or not isinstance(n_layers, numbers.Integral) or n_layers < 1:
-            raise ValueError(f"n_layers must be an integer >= 1; got {n_layers!r}")
+        n_layers = check_int(n_layers, "n_layers", 1)
         labels = short_labels(offsets)
         if len(set(labels)) != len(labels):
             raise ValueError("offsets holds duplicate values; give each offset once")
@@ -305,10 +303,12 @@ class Refraction(ForwardModel):
         self.data_units = ["s"] * offsets.size
 
     def physical_rules(self, models):
-        """Velocities must increase strictly downwards, one rule per interface."""
+        """Velocities must increase strictly downwards, one rule per interface;
+        magnitudes within MAGNITUDE_LIMIT (``_geometry.magnitude_rules``)."""
         return [(models[:, k + 1] <= models[:, k],
                  f"have velocities that do not increase downwards (v_{k + 2} <= v_{k + 1})")
-                for k in range(self.n_layers - 1)]
+                for k in range(self.n_layers - 1)] + magnitude_rules(
+                    models, self.parameter_names, self.positive)
 
     def _simulate(self, models):
         n = self.n_layers

@@ -86,7 +86,6 @@ Large batches are cut into chunks that fit in cache, shared between up to
 
 from __future__ import annotations
 
-import numbers
 from functools import lru_cache
 
 import numpy as np
@@ -94,7 +93,8 @@ import numpy as np
 from ._contour import ContourOperator
 from ._filters import HANKEL_FILTERS
 from ._threads import DEFAULT_THREADS, map_chunks
-from ._geometry import check_layers, short_labels, survey_vector
+from ._geometry import check_layers, check_numbers, short_labels, survey_vector
+from .._checks import check_int
 from .base import ForwardModel, format_rows
 
 __all__ = [
@@ -145,6 +145,7 @@ RHO_RANGE = (1e-250, 1e250)
 
 def _check_mn2(mn2, ab2):
     """Return MN/2 broadcast to ``ab2``'s shape; each must be < AB/2."""
+    check_numbers(mn2, "mn2", "m")
     values = np.asarray(mn2, dtype=np.float64)
     if values.ndim == 0:
         values = np.full(ab2.shape, float(values))
@@ -476,7 +477,7 @@ def contrast_problems(rho):
     """``(bad_rows, problem)`` pairs for :func:`check_contrast` and ``VES.physical_rules``."""
     low, high = RHO_RANGE
     out_of_range = ((rho < low) | (rho > high)).any(axis=1)
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # rows refused anyway
         contrast = rho.max(axis=1) / rho.min(axis=1)
     return [
         (out_of_range, f"have resistivities outside [{low:g}, {high:g}] ohm.m"),
@@ -495,8 +496,9 @@ def _run_chunks(starts, lam, weights, refl, thickness, out):
         block = slice(start, start + _CHUNK)
         h = thickness[block]
         # Beyond lam = _MAX_DECAY / (2 h_1) the top layer hides the rest: c ~ 0.
-        # (h_1 is floored at 1e-300 so that the quotient cannot overflow)
-        n_lam = np.searchsorted(lam, _MAX_DECAY / (2.0 * max(h[:, 0].min(), 1e-300)),
+        # (the same number as _MAX_DECAY / (2 h_1), written so that neither the
+        # product nor the quotient can overflow for h_1 in [5e-324, 1.8e308])
+        n_lam = np.searchsorted(lam, (_MAX_DECAY / 2.0) / max(h[:, 0].min(), 1e-300),
                                 side="right")
         size = h.shape[0] * n_lam          # contiguous views: faster ufuncs
         c = c_buffer[:size].reshape(h.shape[0], n_lam)
@@ -653,8 +655,7 @@ class VES(ForwardModel):
 
     def __init__(self, ab2, n_layers, array="schlumberger", mn2=None, hankel_filter="key_201"):
         ab2 = survey_vector(ab2, "ab2", positive=True).copy()
-        if isinstance(n_layers, bool) or not isinstance(n_layers, numbers.Integral) or n_layers < 1:
-            raise ValueError(f"n_layers must be an integer >= 1; got {n_layers!r}")
+        n_layers = check_int(n_layers, "n_layers", 1)
         array_name = str(array).lower()
         if array_name not in ARRAYS:
             raise ValueError(f"unknown array {array!r}; choose one of {', '.join(ARRAYS)}")
