@@ -98,26 +98,35 @@ def check_numbers(values, name, unit=None):
     ...
     ValueError: ab2 must be numbers (m); got 'abc' at position 3
     """
-    if isinstance(values, np.ndarray) and values.dtype.kind in "iuf":
-        return
-    if isinstance(values, (list, tuple, np.ndarray)):
-        items = _flatten(values)
-    else:
+    scalar = isinstance(values, (str, bytes, bool, np.bool_, numbers.Number)) or values is None
+    if scalar:
         items = [values]
+    elif isinstance(values, (list, tuple)):
+        items = _flatten(values)             # the user's own objects: True stays a bool
+    else:
+        try:
+            array = np.asarray(values)       # arrays, Series, ranges
+        except (TypeError, ValueError):      # ragged: left to the shape checks
+            return
+        if array.dtype.kind in "iuf":
+            return
+        items = list(array.ravel()) if array.dtype.kind == "O" else array.ravel().tolist()
     for position, item in enumerate(items):
         if isinstance(item, (bool, np.bool_)) or not isinstance(item, (numbers.Real, np.number)) \
                 or isinstance(item, np.complexfloating):
-            where = f" at position {position}" if isinstance(values, (list, tuple, np.ndarray)) else ""
+            where = "" if scalar else f" at position {position}"
             unit_text = f" ({unit})" if unit else ""
             raise ValueError(f"{name} must be numbers{unit_text}; got {item!r}{where}")
 
 
 def _flatten(values):
-    """Elements of nested lists, tuples and arrays, in order."""
+    """Elements of nested lists and tuples (and arrays inside them), in order."""
     out = []
-    for item in (values.tolist() if isinstance(values, np.ndarray) else values):
-        if isinstance(item, (list, tuple, np.ndarray)):
+    for item in values:
+        if isinstance(item, (list, tuple)):
             out.extend(_flatten(item))
+        elif isinstance(item, np.ndarray):
+            out.extend(list(item.ravel()) if item.dtype.kind == "O" else item.ravel().tolist())
         else:
             out.append(item)
     return out

@@ -546,9 +546,17 @@ def apparent_resistivity_schlumberger(ab2, rho, thickness, mn2=None, *,
     Raises
     ------
     ValueError
-        If a geometry value is not positive and finite, ``mn2 >= ab2``, shapes
-        do not match, or a model value is not positive and finite (the message
-        names the offending entries or rows).
+        If a geometry value is not a positive, finite number (a string or a
+        bool is named with its position), ``mn2 >= ab2``, shapes do not
+        match, a model value is not positive and finite, a resistivity lies
+        outside RHO_RANGE or a model's contrast exceeds MAX_CONTRAST (the
+        message names the offending entries or rows).
+
+    Notes
+    -----
+    Models with a descending contrast above FILTER_CONTRAST, or a top layer
+    too thin for the filter's span, are computed along the complex ray
+    whatever ``hankel_filter`` and ``lagged`` say (module docstring).
 
     Examples
     --------
@@ -636,10 +644,13 @@ class VES(ForwardModel):
     Raises
     ------
     ValueError
-        Naming the field: ``ab2`` not positive and finite, ``n_layers`` not an
-        integer >= 1, unknown ``array`` or ``hankel_filter``, ``mn2`` not
-        positive, not smaller than ``ab2`` or given for Wenner, or two data
-        with the same (AB/2, MN/2).
+        Naming the field: ``ab2`` not positive and finite numbers (a string
+        or a bool is named with its position), ``n_layers`` not an integer
+        >= 1, unknown ``array`` or ``hankel_filter``, ``mn2`` not positive
+        numbers, not smaller than ``ab2`` or given for Wenner, or two data
+        with the same (AB/2, MN/2).  :meth:`simulate` also refuses, naming
+        the rows, resistivities outside RHO_RANGE and contrasts above
+        MAX_CONTRAST (1e10).
 
     Examples
     --------
