@@ -22,9 +22,15 @@ along the complex ray (geoinv/forward/_contour.py), with the share of such
 models, and the largest relative error against the frozen ray-quadrature sets
 of tests/data/ves_reference.npz (ideal, finite MN = AB/10, Wenner).
 
+With ``--baseline DIR`` (another checkout, e.g. the main branch) it also
+times that checkout's VES against this one in the same process, batch by
+batch in alternation (so machine load hits both alike), and prints the
+median ratio of their times: the way to tell a 5 % change on a shared
+machine.  Pin BLAS to one thread for it (``OPENBLAS_NUM_THREADS=1``).
+
 Usage::
 
-    python benchmarks/bench_ves.py [--batches 40] [--quadrature 20] [--seed 0]
+    python benchmarks/bench_ves.py [--batches 40] [--quadrature 20] [--seed 0] [--baseline DIR]
 """
 
 import argparse
@@ -57,6 +63,36 @@ def _reference_module():
     return module
 
 
+def _baseline_ves(directory):
+    """VES class of another checkout, imported as the package ``geoinv_baseline``."""
+    import shutil
+    import sys
+    import tempfile
+
+    target = Path(tempfile.mkdtemp(prefix="bench_ves_")) / "geoinv_baseline"
+    shutil.copytree(Path(directory) / "geoinv", target)
+    sys.path.insert(0, str(target.parent))
+    module = importlib.import_module("geoinv_baseline.forward.ves")
+    return module
+
+
+def paired_time_ratio(baseline, current, batches, repeats=6):
+    """Median over batches of (baseline time / current time), timed in alternation."""
+    ratios = []
+    baseline.simulate(batches[0])
+    current.simulate(batches[0])
+    for repeat in range(repeats):
+        for models in batches:
+            pair = (baseline, current) if repeat % 2 == 0 else (current, baseline)
+            seconds = {}
+            for forward in pair:
+                start = time.perf_counter()
+                forward.simulate(models)
+                seconds[id(forward)] = time.perf_counter() - start
+            ratios.append(seconds[id(baseline)] / seconds[id(current)])
+    return float(np.median(ratios)), float(np.quantile(ratios, 0.25)), float(np.quantile(ratios, 0.75))
+
+
 def max_relative_error(got, expected):
     return float(np.max(np.abs(got / expected - 1.0)))
 
@@ -67,6 +103,8 @@ def main(argv=None):
     parser.add_argument("--quadrature", type=int, default=20,
                         help="soundings checked against direct quadrature")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--baseline", default=None,
+                        help="another checkout to compare throughput with (same process)")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
 
@@ -82,6 +120,17 @@ def main(argv=None):
         print(f"  threads={n_threads}: {median:12,.0f} soundings/s (median batch), "
               f"{overall:12,.0f} overall")
     ves_module.THREADS = threads
+
+    if args.baseline:
+        baseline_module = _baseline_ves(args.baseline)
+        for n_threads in sorted({1, threads}):
+            ves_module.THREADS = baseline_module.THREADS = n_threads
+            median, low, high = paired_time_ratio(baseline_module.VES(AB2, 3), ves,
+                                                  batches[:10])
+            print(f"  baseline {args.baseline}, threads={n_threads}: baseline time / this time "
+                  f"= {median:.3f} (quartiles {low:.3f}..{high:.3f}); this throughput is "
+                  f"{median:.0%} of the baseline's")
+        ves_module.THREADS = threads
 
     models = batches[0]
     rho_a = ves.simulate(models)
