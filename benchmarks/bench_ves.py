@@ -15,9 +15,22 @@ largest relative error of the (lagged) forward model against
 * the unlagged Anderson (1982) 801-point filter on every sounding (a second
   filter; its own error, ~5e-6 on this box, dominates that number).
 
+Then the same throughput on the box's OOD shell (rho 10**-1.5..10**4.5 ohm.m,
+h 10**-0.85..10**2.55 m) and over the range promised 1e-6 (rho 1e-2..1e6
+ohm.m, h 0.1..1e4 m), where models with a descending contrast above 1e3 go
+along the complex ray (geoinv/forward/_contour.py), with the share of such
+models, and the largest relative error against the frozen ray-quadrature sets
+of tests/data/ves_reference.npz (ideal, finite MN = AB/10, Wenner).
+
+With ``--baseline DIR`` (another checkout, e.g. the main branch) it also
+times that checkout's VES against this one in the same process, batch by
+batch in alternation (so machine load hits both alike), and prints the
+median ratio of their times: the way to tell a 5 % change on a shared
+machine.  Pin BLAS to one thread for it (``OPENBLAS_NUM_THREADS=1``).
+
 Usage::
 
-    python benchmarks/bench_ves.py [--batches 40] [--quadrature 20] [--seed 0]
+    python benchmarks/bench_ves.py [--batches 40] [--quadrature 20] [--seed 0] [--baseline DIR]
 """
 
 import argparse
@@ -36,6 +49,10 @@ ROOT = Path(__file__).resolve().parents[1]
 AB2 = np.geomspace(1.0, 1000.0, 30)
 BATCH = 2000
 RHO_BOX, H_BOX = (1.0, 1000.0), (1.0, 50.0)
+WIDER_BOXES = {
+    "OOD shell box": ((10**-1.5, 10**4.5), (10**-0.85, 10**2.55)),
+    "promised range": ((1e-2, 1e6), (0.1, 1e4)),
+}
 
 
 def _reference_module():
@@ -44,6 +61,36 @@ def _reference_module():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _baseline_ves(directory):
+    """VES class of another checkout, imported as the package ``geoinv_baseline``."""
+    import shutil
+    import sys
+    import tempfile
+
+    target = Path(tempfile.mkdtemp(prefix="bench_ves_")) / "geoinv_baseline"
+    shutil.copytree(Path(directory) / "geoinv", target)
+    sys.path.insert(0, str(target.parent))
+    module = importlib.import_module("geoinv_baseline.forward.ves")
+    return module
+
+
+def paired_time_ratio(baseline, current, batches, repeats=6):
+    """Median over batches of (baseline time / current time), timed in alternation."""
+    ratios = []
+    baseline.simulate(batches[0])
+    current.simulate(batches[0])
+    for repeat in range(repeats):
+        for models in batches:
+            pair = (baseline, current) if repeat % 2 == 0 else (current, baseline)
+            seconds = {}
+            for forward in pair:
+                start = time.perf_counter()
+                forward.simulate(models)
+                seconds[id(forward)] = time.perf_counter() - start
+            ratios.append(seconds[id(baseline)] / seconds[id(current)])
+    return float(np.median(ratios)), float(np.quantile(ratios, 0.25)), float(np.quantile(ratios, 0.75))
 
 
 def max_relative_error(got, expected):
@@ -56,6 +103,8 @@ def main(argv=None):
     parser.add_argument("--quadrature", type=int, default=20,
                         help="soundings checked against direct quadrature")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--baseline", default=None,
+                        help="another checkout to compare throughput with (same process)")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
 
@@ -71,6 +120,17 @@ def main(argv=None):
         print(f"  threads={n_threads}: {median:12,.0f} soundings/s (median batch), "
               f"{overall:12,.0f} overall")
     ves_module.THREADS = threads
+
+    if args.baseline:
+        baseline_module = _baseline_ves(args.baseline)
+        for n_threads in sorted({1, threads}):
+            ves_module.THREADS = baseline_module.THREADS = n_threads
+            median, low, high = paired_time_ratio(baseline_module.VES(AB2, 3), ves,
+                                                  batches[:10])
+            print(f"  baseline {args.baseline}, threads={n_threads}: baseline time / this time "
+                  f"= {median:.3f} (quartiles {low:.3f}..{high:.3f}); this throughput is "
+                  f"{median:.0%} of the baseline's")
+        ves_module.THREADS = threads
 
     models = batches[0]
     rho_a = ves.simulate(models)
@@ -93,6 +153,25 @@ def main(argv=None):
     print(f"  vs unlagged Anderson (1982) 801 filter:   {max_relative_error(rho_a, anderson):.2e}")
     print(f"  unlagged Key vs quadrature:               "
           f"{max_relative_error(direct[subset], quadrature):.2e}")
+
+    for label, (rho_box, h_box) in WIDER_BOXES.items():
+        wide = [log_uniform_layered(BATCH, rng, rho_box, h_box) for _ in range(max(2, args.batches // 4))]
+        steep = np.mean([np.mean(ves_module.descending_contrast(m[:, :3]) > ves_module.FILTER_CONTRAST)
+                         for m in wide])
+        median, _ = models_per_second(ves, wide)
+        print(f"{label}: {median:12,.0f} soundings/s (threads={threads}), "
+              f"{steep:.0%} of the models along the complex ray")
+
+    with np.load(ROOT / "tests" / "data" / "ves_reference.npz") as frozen:
+        ab2 = frozen["survey_ab2"]
+        print("max relative error against the frozen ray quadrature (tests/data):")
+        for name in ("id", "ood", "extreme"):
+            errors = []
+            for array, kwargs in (("ideal", {}), ("finite", {"mn2": 0.1 * ab2}),
+                                  ("wenner", {"array": "wenner"})):
+                rho_a = VES(ab2, 3, **kwargs).simulate(frozen[f"survey_{name}_models"])
+                errors.append(f"{array} {max_relative_error(rho_a, frozen[f'survey_{name}_{array}']):.1e}")
+            print(f"  {name:8s} " + ", ".join(errors))
 
 
 if __name__ == "__main__":

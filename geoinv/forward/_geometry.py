@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .._checks import format_rows
 
-__all__ = ["survey_vector", "check_layers", "short_labels", "layer_names", "interface_depths"]
+__all__ = ["survey_vector", "check_numbers", "check_layers", "short_labels", "layer_names",
+           "interface_depths", "MAGNITUDE_LIMIT", "magnitude_rules"]
+
+MAGNITUDE_LIMIT = 1e100
+"""Largest |parameter| (in its own unit) the closed-form forward models accept,
+and 1 / MAGNITUDE_LIMIT the smallest value of a parameter that must be > 0.
+Within these bounds no square, cube or quotient in their formulas over- or
+underflows a double (sweeps in tests/forward/test_edges.py); beyond them
+(e.g. h = 1e-300 m, where an SP anomaly K / h**2 is infinite) the models are
+refused naming the rows, never answered with inf or NaN."""
 
 
 def survey_vector(values, name, unit="m", positive=False, distinct=False):
@@ -32,10 +43,12 @@ def survey_vector(values, name, unit="m", positive=False, distinct=False):
     Raises
     ------
     ValueError
-        If ``values`` is empty, not 1-D, not numeric, holds NaN, infinite or
+        If ``values`` is empty, not 1-D, not numeric (a string or a bool is
+        named with its position, see :func:`check_numbers`), holds NaN, infinite or
         (with ``positive``) non-positive entries (their indices are named),
         or (with ``distinct``) repeats a value.
     """
+    check_numbers(values, name, unit)
     try:
         array = np.atleast_1d(np.asarray(values, dtype=np.float64))
     except (TypeError, ValueError):
@@ -56,6 +69,68 @@ def survey_vector(values, name, unit="m", positive=False, distinct=False):
         if (counts > 1).any():
             raise ValueError(f"{name} holds duplicate values: {unique[counts > 1][:10].tolist()}")
     return array
+
+
+def check_numbers(values, name, unit=None):
+    """Raise ValueError if ``values`` holds a string, a bool or another non-number.
+
+    numpy would read ``"10"`` as 10.0 and ``True`` as 1.0; in a survey
+    geometry either is a mistake (a quoted number in a scenario file, a
+    misplaced flag), so it is named instead of converted.
+
+    Parameters
+    ----------
+    values : object
+        A number, or a (nested) sequence or array of numbers.
+    name : str
+        The field's name, used in the message.
+    unit : str or None
+        Its unit, used in the message.
+
+    Raises
+    ------
+    ValueError
+        Naming the field, the offending value and its position (flat index).
+
+    Examples
+    --------
+    >>> check_numbers([1.0, 2.0, 5.0, "abc"], "ab2", "m")
+    Traceback (most recent call last):
+    ...
+    ValueError: ab2 must be numbers (m); got 'abc' at position 3
+    """
+    scalar = isinstance(values, (str, bytes, bool, np.bool_, numbers.Number)) or values is None
+    if scalar:
+        items = [values]
+    elif isinstance(values, (list, tuple)):
+        items = _flatten(values)             # the user's own objects: True stays a bool
+    else:
+        try:
+            array = np.asarray(values)       # arrays, Series, ranges
+        except (TypeError, ValueError):      # ragged: left to the shape checks
+            return
+        if array.dtype.kind in "iuf":
+            return
+        items = list(array.ravel()) if array.dtype.kind == "O" else array.ravel().tolist()
+    for position, item in enumerate(items):
+        if isinstance(item, (bool, np.bool_)) or not isinstance(item, (numbers.Real, np.number)) \
+                or isinstance(item, np.complexfloating):
+            where = "" if scalar else f" at position {position}"
+            unit_text = f" ({unit})" if unit else ""
+            raise ValueError(f"{name} must be numbers{unit_text}; got {item!r}{where}")
+
+
+def _flatten(values):
+    """Elements of nested lists and tuples (and arrays inside them), in order."""
+    out = []
+    for item in values:
+        if isinstance(item, (list, tuple)):
+            out.extend(_flatten(item))
+        elif isinstance(item, np.ndarray):
+            out.extend(list(item.ravel()) if item.dtype.kind == "O" else item.ravel().tolist())
+        else:
+            out.append(item)
+    return out
 
 
 def check_layers(values, thickness, name="rho"):
@@ -171,3 +246,37 @@ def interface_depths(models, n_layers):
                          f"(rho_1..rho_{n_layers}, h_1..h_{n_layers - 1}); "
                          f"got {models.shape[1]}")
     return np.cumsum(models[:, n_layers:], axis=1)
+
+
+def magnitude_rules(models, names, positive):
+    """``(bad, problem)`` for a ``physical_rules`` list: values beyond MAGNITUDE_LIMIT.
+
+    Parameters
+    ----------
+    models : ndarray, shape (n_samples, n_params)
+        Finite models.
+    names : list of str
+        Parameter names, for the message.
+    positive : ndarray of bool, shape (n_params,)
+        Which parameters must be > 0 (they must also be >= 1 / MAGNITUDE_LIMIT).
+
+    Returns
+    -------
+    list of (ndarray of bool, str)
+        One pair: the offending rows and a phrase naming the parameters.
+
+    Examples
+    --------
+    >>> bad, problem = magnitude_rules(np.array([[1.0, 2.0], [1e-300, 3.0]]), ["h", "x0"],
+    ...                                np.array([True, False]))[0]
+    >>> bad.tolist(), problem
+    ([False, True], 'have h beyond the computable range (|value| <= 1e+100, and >= 1e-100 where it must be > 0)')
+    """
+    with np.errstate(invalid="ignore"):
+        off = (np.abs(models) > MAGNITUDE_LIMIT) | (positive & (models < 1.0 / MAGNITUDE_LIMIT)
+                                                     & (models > 0))
+    columns = [name for name, hit in zip(names, off.any(axis=0)) if hit]
+    problem = (f"have {', '.join(columns) or 'values'} beyond the computable range "
+               f"(|value| <= {MAGNITUDE_LIMIT:g}, and >= {1.0 / MAGNITUDE_LIMIT:g} where it "
+               f"must be > 0)")
+    return [(off.any(axis=1), problem)]

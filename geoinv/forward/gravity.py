@@ -61,11 +61,10 @@ both samples and stations; :class:`Gravity` holds the profile.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from ._geometry import survey_vector
+from .. import _checks
+from ._geometry import check_numbers, magnitude_rules, survey_vector
 from .base import ForwardModel, format_rows, moved_to_viz
 
 __all__ = ["Gravity", "sphere_gz", "cylinder_gz", "prism_gz", "G", "SI_TO_MGAL", "BODIES"]
@@ -97,10 +96,7 @@ _POSITIVE = {
 
 def check_choice(value, name, choices):
     """Return ``value`` lower-cased if it is one of ``choices``; raise naming ``name``."""
-    text = str(value).lower() if isinstance(value, str) else None
-    if text not in choices:
-        raise ValueError(f"unknown {name} {value!r}; choose one of {', '.join(choices)}")
-    return text
+    return _checks.check_choice(value.lower() if isinstance(value, str) else value, name, choices)
 
 
 def check_parameters(names, values, positive=(), rules=()):
@@ -128,6 +124,8 @@ def check_parameters(names, values, positive=(), rules=()):
         one dimension, NaN or infinite values, non-positive values of a
         positive parameter, or a broken rule.
     """
+    for name, value in zip(names, values):
+        check_numbers(value, name)
     try:
         arrays = np.broadcast_arrays(*[np.atleast_1d(np.asarray(v, dtype=np.float64))
                                        for v in values])
@@ -344,10 +342,7 @@ def _check_length(length, required):
             raise ValueError("length (m) is required for body='prism': the prism's extent "
                              "perpendicular to the profile")
         return None
-    if isinstance(length, bool) or not isinstance(length, numbers.Real) \
-            or not np.isfinite(length) or length <= 0:
-        raise ValueError(f"length must be a positive, finite number (m); got {length!r}")
-    return float(length)
+    return _checks.check_float(length, "length (m)", 0.0, low_open=True)
 
 
 # --------------------------------------------------------------------------
@@ -427,11 +422,13 @@ class Gravity(ForwardModel):
         return np.array(_POSITIVE[self.body])
 
     def physical_rules(self, models):
-        """radius < depth (sphere, cylinder); bottom > top (prism)."""
+        """radius < depth (sphere, cylinder); bottom > top (prism); magnitudes
+        within MAGNITUDE_LIMIT (``_geometry.magnitude_rules``)."""
         params = dict(zip(self.parameter_names, models.T))
+        limits = magnitude_rules(models, self.parameter_names, self.positive)
         if self.body == "prism":
-            return [_prism_rule(params)]
-        return [_radius_rule(self.body)(params)]
+            return [_prism_rule(params)] + limits
+        return [_radius_rule(self.body)(params)] + limits
 
     def _simulate(self, models):
         m = models.T

@@ -78,11 +78,10 @@ The plain functions (:func:`sphere_total_field`, :func:`dike_total_field`,
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from ._geometry import survey_vector
+from .._checks import check_float
+from ._geometry import magnitude_rules, survey_vector
 from .base import ForwardModel, moved_to_viz
 from .gravity import check_choice, check_parameters, station_labels
 
@@ -109,18 +108,11 @@ _POSITIVE = {
 # --------------------------------------------------------------------------
 
 def _check_angle(value, name, low, high):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) \
-            or not low <= value <= high:
-        raise ValueError(f"{name} must be a finite number of degrees in [{low:g}, {high:g}]; "
-                         f"got {value!r}")
-    return float(value)
+    return check_float(value, f"{name} (degrees)", low, high)
 
 
 def _check_field(value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) \
-            or value <= 0:
-        raise ValueError(f"field must be a positive, finite intensity (nT); got {value!r}")
-    return float(value)
+    return check_float(value, "field (nT)", 0.0, low_open=True)
 
 
 def field_direction(inclination, declination, azimuth):
@@ -420,9 +412,11 @@ class Magnetic(ForwardModel):
         return np.array(_POSITIVE[self.body])
 
     def physical_rules(self, models):
-        """radius < depth (sphere); dip < 180 degrees (dikes)."""
+        """radius < depth (sphere); dip < 180 degrees (dikes); magnitudes within
+        MAGNITUDE_LIMIT (``_geometry.magnitude_rules``)."""
         params = dict(zip(self.parameter_names, models.T))
-        return [_radius_rule(params)] if self.body == "sphere" else [_dip_rule(params)]
+        rule = _radius_rule(params) if self.body == "sphere" else _dip_rule(params)
+        return [rule] + magnitude_rules(models, self.parameter_names, self.positive)
 
     def _simulate(self, models):
         kernel = {"sphere": _sphere, "dike": _dike, "thin_dike": _thin_dike}[self.body]

@@ -83,7 +83,7 @@ import numpy as np
 
 from .base import LayeredForward
 from ._threads import map_chunks
-from ._geometry import check_layers, short_labels, survey_vector
+from ._geometry import check_layers, magnitude_rules, short_labels, survey_vector
 
 __all__ = ["MT1D", "impedance", "apparent_resistivity_phase", "MU_0", "THREADS"]
 
@@ -353,6 +353,10 @@ class MT1D(LayeredForward):
         """log10 for the apparent resistivities, linear for the phases."""
         n = self.periods.size
         return np.concatenate([np.ones(n, dtype=bool), np.zeros(n, dtype=bool)])
+
+    def physical_rules(self, models):
+        """Magnitudes within MAGNITUDE_LIMIT (``_geometry.magnitude_rules``)."""
+        return magnitude_rules(models, self.parameter_names, self.positive)
 
     def _simulate(self, models):
         n = self.n_layers

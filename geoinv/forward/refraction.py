@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._geometry import check_layers, short_labels, survey_vector
+from ._geometry import check_layers, magnitude_rules, short_labels, survey_vector
 from .base import LayeredForward, format_rows
 
 __all__ = [
@@ -300,10 +300,12 @@ class Refraction(LayeredForward):
         self.data_units = ["s"] * offsets.size
 
     def physical_rules(self, models):
-        """Velocities must increase strictly downwards, one rule per interface."""
+        """Velocities must increase strictly downwards, one rule per interface;
+        magnitudes within MAGNITUDE_LIMIT (``_geometry.magnitude_rules``)."""
         return [(models[:, k + 1] <= models[:, k],
                  f"have velocities that do not increase downwards (v_{k + 2} <= v_{k + 1})")
-                for k in range(self.n_layers - 1)]
+                for k in range(self.n_layers - 1)] + magnitude_rules(
+                    models, self.parameter_names, self.positive)
 
     def _simulate(self, models):
         n = self.n_layers

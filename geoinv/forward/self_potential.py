@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._geometry import short_labels, survey_vector
+from ._geometry import magnitude_rules, short_labels, survey_vector
 from .base import ForwardModel, format_rows
 
 __all__ = ["SelfPotential", "SHAPE_FACTORS", "sp_anomaly"]
@@ -207,6 +207,11 @@ class SelfPotential(ForwardModel):
     def positive(self):
         """Only the depth h must be > 0; K, x0 and theta take any sign."""
         return np.array([False, True, False, False])
+
+    def physical_rules(self, models):
+        """Magnitudes within MAGNITUDE_LIMIT (``_geometry.magnitude_rules``): for
+        h = 1e-300 m the anomaly K / h**(2q - 1) is not a finite double."""
+        return magnitude_rules(models, self.parameter_names, self.positive)
 
     def _simulate(self, models):
         return _anomaly(self.x, models[:, 0], models[:, 1], models[:, 2], models[:, 3], self.q)

@@ -60,9 +60,25 @@ requested AB/2 (and the finite-MN quadrature radii) are reached by local
 Lagrange interpolation of degree 15 in ln(AB/2).  Every step is linear in T,
 so a sounding is one matrix product, ``rho_a = rho_1 (1 + 2 c @ W)``, with
 ``c = (T - rho_1) / (2 rho_1)`` on the ``lam`` grid and ``W`` built once per
-geometry.  Against the unlagged filter (``lagged=False``) the interpolation
-adds a relative error of at most about 3e-8 for layer contrasts up to 100,
-2e-7 up to 1e3 and 2e-6 up to 1e4 (tests/test_ves.py, benchmarks/bench_ves.py).
+geometry.
+
+Accuracy at the edges.  The filter errs by a fixed fraction (~1e-14) of the
+kernel's largest values, |c| up to the layer contrast, and the interpolation
+by a fraction of the curve's variation within its 16-point stencil.  Both
+are harmless while resistivity does not fall steeply with depth: against a
+quadrature along a complex ray (tests/data/make_ves_reference.py) the lagged
+filter errs by < 2e-9 when rho never decreases downwards (contrasts up to
+1e8), 3e-8 for a *descending contrast* (:func:`descending_contrast`, the
+largest ``rho_i / rho_j`` with layer i above j) up to 100 and 3e-7 up to 1e3;
+but by 2e-6 at 1e4 and 2e-3 at 1e8, where rho_a falls to the conductor's value
+within a few grid steps (it was negative for some such models).  Models with
+a descending contrast above FILTER_CONTRAST, or a top layer too thin for the
+filter's span (``2 lam_max h_1 < 40`` at the largest spacing), are therefore
+computed by quadrature along the ray ``lam = t exp(i pi/4)``, where the
+Bessel integrand decays instead of oscillating (:mod:`._contour`; ~20 times
+the cost of the filter per model, error ~3e-17 times the contrast: 3e-9 at
+1e8).  Contrasts max(rho) / min(rho) above MAX_CONTRAST = 1e10, and
+resistivities outside RHO_RANGE, are refused naming the rows.
 
 Large batches are cut into chunks that fit in cache, shared between up to
 ``THREADS`` threads (numpy releases the GIL inside its ufuncs).
@@ -74,9 +90,10 @@ from functools import lru_cache
 
 import numpy as np
 
+from ._contour import ContourOperator
 from ._filters import HANKEL_FILTERS
 from ._threads import DEFAULT_THREADS, map_chunks
-from ._geometry import check_layers, short_labels, survey_vector
+from ._geometry import check_layers, check_numbers, short_labels, survey_vector
 from .base import LayeredForward, format_rows
 
 __all__ = [
@@ -84,7 +101,12 @@ __all__ = [
     "resistivity_transform",
     "apparent_resistivity_schlumberger",
     "apparent_resistivity_wenner",
+    "descending_contrast",
+    "check_contrast",
     "THREADS",
+    "FILTER_CONTRAST",
+    "MAX_CONTRAST",
+    "RHO_RANGE",
 ]
 
 ARRAYS = ("schlumberger", "wenner")
@@ -102,6 +124,18 @@ _GEMM_SIZE = 2**18     # m*n*k below which OpenBLAS multiplies on the calling th
 _ROW_TOL = 1e-14      # small-lam rows whose weights add up to less are dropped
                       # (relative error <= _ROW_TOL times the layer contrast)
 
+FILTER_CONTRAST = 1e3
+"""Models whose descending contrast (:func:`descending_contrast`) exceeds this
+are computed along the complex ray (``_contour.py``) instead of by the filter:
+up to it the lagged filter errs by < 3e-7 relative, beyond it by up to 2e-3."""
+
+MAX_CONTRAST = 1e10
+"""Largest layer contrast max(rho) / min(rho) accepted (the ray quadrature's
+rounding, ~3e-17 times the contrast, stays below 1e-6 relative)."""
+
+RHO_RANGE = (1e-250, 1e250)
+"""Resistivities accepted (ohm.m): every intermediate stays a normal double."""
+
 
 
 # --------------------------------------------------------------------------
@@ -110,6 +144,7 @@ _ROW_TOL = 1e-14      # small-lam rows whose weights add up to less are dropped
 
 def _check_mn2(mn2, ab2):
     """Return MN/2 broadcast to ``ab2``'s shape; each must be < AB/2."""
+    check_numbers(mn2, "mn2", "m")
     values = np.asarray(mn2, dtype=np.float64)
     if values.ndim == 0:
         values = np.full(ab2.shape, float(values))
@@ -338,6 +373,12 @@ class _SoundingOperator:
                                                      hfilter))
                       for k in range(ab2.size)]
         self.n_data = ab2.size
+        self._geometry = (ab2, mn2)
+        # The filter needs T - rho_1 ~ 0 at its largest lam, base[-1] / r, that is
+        # a top layer thicker than this (m); thinner ones go along the ray.
+        r_max = ab2.max() if mn2 is None else (ab2 + mn2).max()
+        self._min_top = r_max * _MAX_DECAY / (2.0 * hfilter.base[-1])
+        self._contour = None          # built on first use: most batches never need it
         self.blocks = []
         for columns, lam, weights in pieces:
             # Drop rows that cannot matter: all-zero rows, and the small-lam
@@ -353,7 +394,7 @@ class _SoundingOperator:
         if rho.shape[1] == 1:
             rho_a[:] = rho[:, :1]
             return rho_a
-        refl = (rho[:, 1:] - rho[:, :-1]) / (rho[:, 1:] + rho[:, :-1])
+        refl = _reflection_coefficients(rho)
         starts = np.arange(0, n_samples, _CHUNK)
         for columns, lam, weights in self.blocks:
             out = np.empty((n_samples, columns.size))
@@ -362,7 +403,96 @@ class _SoundingOperator:
         rho_a *= 2.0
         rho_a += 1.0
         rho_a *= rho[:, :1]
+        # A layer much more resistive than one below it, or a top layer too thin
+        # for the filter's span: the filter is not accurate enough there (module
+        # docstring); those rows go along the ray.
+        steep = np.flatnonzero((descending_contrast(rho) > FILTER_CONTRAST)
+                               | (thickness[:, 0] < self._min_top))
+        if steep.size:
+            if self._contour is None:
+                self._contour = ContourOperator(*self._geometry)
+            rho_a[steep] = self._contour(rho[steep], thickness[steep], THREADS)
         return rho_a
+
+
+def _reflection_coefficients(rho):
+    """``(rho_(i+1) - rho_i) / (rho_(i+1) + rho_i)``, shape (n_samples, N - 1).
+
+    Pairs whose sum overflows (rho near the largest double) are halved first.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        refl = (rho[:, 1:] - rho[:, :-1]) / (rho[:, 1:] + rho[:, :-1])
+    bad = ~np.isfinite(refl)
+    if bad.any():
+        half_upper, half_lower = rho[:, 1:][bad] / 2, rho[:, :-1][bad] / 2
+        refl[bad] = (half_upper - half_lower) / (half_upper + half_lower)
+    return refl
+
+
+def descending_contrast(rho):
+    """Largest ratio ``rho_i / rho_j`` of a layer over one below it (i < j).
+
+    Parameters
+    ----------
+    rho : ndarray, shape (n_samples, n_layers)
+        Layer resistivities (ohm.m), top-down.
+
+    Returns
+    -------
+    ndarray, shape (n_samples,)
+        At least 1; exactly 1 when resistivity never decreases with depth.
+
+    Examples
+    --------
+    >>> descending_contrast(np.array([[10.0, 1000.0, 1.0], [1.0, 10.0, 100.0]])).tolist()
+    [1000.0, 1.0]
+    """
+    # column by column: a few layers, many samples (faster than reductions along axis 1)
+    above = rho[:, 0].copy()
+    contrast = np.ones(rho.shape[0])
+    for j in range(1, rho.shape[1]):
+        np.maximum(contrast, above / rho[:, j], out=contrast)
+        np.maximum(above, rho[:, j], out=above)
+    return contrast
+
+
+def check_contrast(rho, name="rho"):
+    """Raise ValueError naming the rows whose resistivities the arithmetic cannot resolve.
+
+    Parameters
+    ----------
+    rho : ndarray, shape (n_samples, n_layers)
+        Layer resistivities (ohm.m), positive and finite.
+    name : str
+        What the message calls ``rho``.
+
+    Raises
+    ------
+    ValueError
+        If a resistivity lies outside RHO_RANGE or a layer contrast
+        ``max(rho) / min(rho)`` exceeds MAX_CONTRAST.
+    """
+    for bad, problem in contrast_problems(rho):
+        if bad.any():
+            raise ValueError(f"{name} rows {format_rows(np.flatnonzero(bad))} {problem}")
+
+
+def contrast_problems(rho):
+    """``(bad_rows, problem)`` pairs for :func:`check_contrast` and ``VES.physical_rules``."""
+    low, high = RHO_RANGE
+    rho_min, rho_max = rho[:, 0].copy(), rho[:, 0].copy()
+    for j in range(1, rho.shape[1]):         # column by column, as in descending_contrast
+        np.minimum(rho_min, rho[:, j], out=rho_min)
+        np.maximum(rho_max, rho[:, j], out=rho_max)
+    out_of_range = (rho_min < low) | (rho_max > high)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # rows refused anyway
+        contrast = rho_max / rho_min
+    return [
+        (out_of_range, f"have resistivities outside [{low:g}, {high:g}] ohm.m"),
+        (~out_of_range & (contrast > MAX_CONTRAST),
+         f"have a layer contrast max(rho) / min(rho) above {MAX_CONTRAST:g}, beyond what "
+         f"double precision resolves (rounding grows as ~1e-17 times the contrast)"),
+    ]
 
 
 def _run_chunks(starts, lam, weights, refl, thickness, out):
@@ -374,11 +504,15 @@ def _run_chunks(starts, lam, weights, refl, thickness, out):
         block = slice(start, start + _CHUNK)
         h = thickness[block]
         # Beyond lam = _MAX_DECAY / (2 h_1) the top layer hides the rest: c ~ 0.
-        n_lam = np.searchsorted(lam, _MAX_DECAY / (2.0 * h[:, 0].min()), side="right")
+        # (the same number as _MAX_DECAY / (2 h_1), written so that neither the
+        # product nor the quotient can overflow for h_1 in [5e-324, 1.8e308])
+        n_lam = np.searchsorted(lam, (_MAX_DECAY / 2.0) / max(h[:, 0].min(), 1e-300),
+                                side="right")
         size = h.shape[0] * n_lam          # contiguous views: faster ufuncs
         c = c_buffer[:size].reshape(h.shape[0], n_lam)
         work = work_buffer[:size].reshape(h.shape[0], n_lam)
-        _transform_correction(neg2lam[:n_lam], refl[block], h, c, work)
+        with np.errstate(over="ignore"):   # lam h beyond 1e308: exp clipped anyway
+            _transform_correction(neg2lam[:n_lam], refl[block], h, c, work)
         # Small products, so that OpenBLAS stays on this thread (see _GEMM_SIZE).
         w = weights[:n_lam]
         step = max(1, _GEMM_SIZE // max(w.size, 1))
@@ -420,9 +554,17 @@ def apparent_resistivity_schlumberger(ab2, rho, thickness, mn2=None, *,
     Raises
     ------
     ValueError
-        If a geometry value is not positive and finite, ``mn2 >= ab2``, shapes
-        do not match, or a model value is not positive and finite (the message
-        names the offending entries or rows).
+        If a geometry value is not a positive, finite number (a string or a
+        bool is named with its position), ``mn2 >= ab2``, shapes do not
+        match, a model value is not positive and finite, a resistivity lies
+        outside RHO_RANGE or a model's contrast exceeds MAX_CONTRAST (the
+        message names the offending entries or rows).
+
+    Notes
+    -----
+    Models with a descending contrast above FILTER_CONTRAST, or a top layer
+    too thin for the filter's span, are computed along the complex ray
+    whatever ``hankel_filter`` and ``lagged`` say (module docstring).
 
     Examples
     --------
@@ -436,6 +578,7 @@ def apparent_resistivity_schlumberger(ab2, rho, thickness, mn2=None, *,
     ab2 = survey_vector(ab2, "ab2", positive=True)
     mn2 = None if mn2 is None else _check_mn2(mn2, ab2)
     rho, thickness, single = check_layers(rho, thickness, "rho")
+    check_contrast(rho)
     _get_filter(hankel_filter)
     key_mn2 = None if mn2 is None else tuple(mn2.tolist())
     operator = _cached_operator(tuple(ab2.tolist()), key_mn2, hankel_filter, bool(lagged))
@@ -509,10 +652,13 @@ class VES(LayeredForward):
     Raises
     ------
     ValueError
-        Naming the field: ``ab2`` not positive and finite, ``n_layers`` not an
-        integer >= 1, unknown ``array`` or ``hankel_filter``, ``mn2`` not
-        positive, not smaller than ``ab2`` or given for Wenner, or two data
-        with the same (AB/2, MN/2).
+        Naming the field: ``ab2`` not positive and finite numbers (a string
+        or a bool is named with its position), ``n_layers`` not an integer
+        >= 1, unknown ``array`` or ``hankel_filter``, ``mn2`` not positive
+        numbers, not smaller than ``ab2`` or given for Wenner, or two data
+        with the same (AB/2, MN/2).  :meth:`simulate` also refuses, naming
+        the rows, resistivities outside RHO_RANGE and contrasts above
+        MAX_CONTRAST (1e10).
 
     Examples
     --------
@@ -553,6 +699,10 @@ class VES(LayeredForward):
         self.data_names = [f"rho_a@{label}" for label in labels]
         self.data_units = ["ohm.m"] * ab2.size
         self._operator = _SoundingOperator(ab2, electrode_mn2, hfilter)
+
+    def physical_rules(self, models):
+        """Resistivities in RHO_RANGE and layer contrasts up to MAX_CONTRAST."""
+        return contrast_problems(models[:, :self.n_layers])
 
     def _simulate(self, models):
         n = self.n_layers

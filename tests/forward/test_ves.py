@@ -3,8 +3,13 @@
 References, each independent of the code under test:
 - homogeneous earths (rho_a = rho exactly);
 - the analytic image series of two-layer earths (written out below);
-- direct numerical quadrature of the Hankel integrals, frozen in
-  tests/data/ves_reference.npz by tests/data/make_ves_reference.py;
+- direct numerical quadrature of the Hankel integrals (on the real axis and
+  along a ray in the complex plane), frozen in tests/data/ves_reference.npz by
+  tests/data/make_ves_reference.py: classical three-layer curves, and random
+  models of the ves_3layer box, of its OOD shell and of the range the
+  forward model promises 1e-6 over (rho 1e-2..1e6 ohm.m, h 0.1..1e4 m);
+- two-layer image series at a contrast of 1e8, summed in 40-digit arithmetic
+  (the digits are written out below);
 - the pyGIMLi synthetic sounding sond1-100 (known model, ~3 % noise).
 """
 
@@ -17,10 +22,14 @@ import pytest
 
 import geoinv.forward.ves as ves_module
 from geoinv.forward import FORWARD_MODELS, VES, make_forward
+from geoinv.forward._contour import ContourOperator
 from geoinv.forward._filters import HANKEL_FILTERS
 from geoinv.forward.ves import (
+    FILTER_CONTRAST,
+    MAX_CONTRAST,
     apparent_resistivity_schlumberger,
     apparent_resistivity_wenner,
+    descending_contrast,
     resistivity_transform,
 )
 
@@ -334,6 +343,140 @@ def test_lagged_and_direct_filters_agree_on_random_models():
         direct = apparent_resistivity_schlumberger(ab2, rho, thickness, mn2=mn2, lagged=False)
         # only the degree-15 interpolation differs: ~3e-8 for contrasts <= 100
         assert relative_error(lagged, direct) < 1e-6
+
+
+# ---------------------------------------------------------------------------
+# Accuracy and positivity at the edges (issue 11): box, OOD shell, extremes
+# ---------------------------------------------------------------------------
+
+SURVEY_ARRAYS = {"ideal": {}, "finite": {"mn2": 0.1}, "wenner": {"array": "wenner"}}
+
+
+@pytest.mark.parametrize("array", list(SURVEY_ARRAYS))
+@pytest.mark.parametrize("models", ["id", "ood", "extreme"])
+def test_survey_models_match_ray_quadrature(reference, models, array):
+    # 120 random three-layer models of the ves_3layer box, 120 of its OOD
+    # shell, 120 over rho 1e-2..1e6 ohm.m and h 0.1..1e4 m (contrasts to 1e8)
+    # plus the 32 corners of that range, at the scenario's 30 AB/2.
+    ab2 = reference["survey_ab2"]
+    kwargs = dict(SURVEY_ARRAYS[array])
+    if "mn2" in kwargs:
+        kwargs["mn2"] = kwargs["mn2"] * ab2
+    rho_a = VES(ab2, 3, **kwargs).simulate(reference[f"survey_{models}_models"])
+    assert (rho_a > 0).all()
+    # 1e-6: the issue's bar.  Achieved: <= 2e-7 (the lagged filter's
+    # interpolation, descending contrasts up to 1e3); the reference is good
+    # to ~4e-10 (make_ves_reference.py).  Before the ray path: 2e-5 on the
+    # OOD shell and 4e-3 on the extremes.
+    assert relative_error(rho_a, reference[f"survey_{models}_{array}"]) < 1e-6
+
+
+# Two-layer ideal Schlumberger, h = 1 m, AB/2 = 1 .. 1e4 m by half decades,
+# rho_1 = 1 over rho_2 = 1e-8 and 1e8: image series with k**n summed by
+# Euler-Maclaurin in 40-digit arithmetic (mpmath), digits as printed.
+AB2_HALF_DECADES = 10 ** np.arange(0.0, 4.01, 0.5)
+RHO_A_CONDUCTOR = [0.8433169028380055, 0.13178647647213482, 1.533261004838335e-05,
+                   1.0030306155751883e-08, 1.0003003005969626e-08, 1.0000300030005952e-08,
+                   1.0000030000300007e-08, 1.0000003000003e-08, 1.000000030000003e-08]
+RHO_A_RESISTOR = [1.2261662381579226, 3.163532986832711, 9.9999990033579, 31.62276660504377,
+                  99.9999000040551, 316.226766041169, 999.9900006097765, 3162.1776775287994,
+                  9999.000491320261]
+
+
+@pytest.mark.parametrize("rho_2, expected", [(1e-8, RHO_A_CONDUCTOR), (1e8, RHO_A_RESISTOR)])
+def test_contrast_1e8_matches_high_precision_image_series(rho_2, expected):
+    rho_a = VES(AB2_HALF_DECADES, 2).simulate([1.0, rho_2, 1.0])
+    # 1e-8: the ray quadrature's rounding is ~3e-17 times the contrast (3e-9
+    # here); the Key filter alone erred by 1e-6 at AB/2 = 1e4 h and its lagged
+    # interpolation by 9e-6 at 10 h, where rho_a falls 5 decades in one decade
+    assert relative_error(rho_a, expected) < 1e-8
+
+
+def test_the_issue_model_is_positive_and_accurate():
+    # 7.7e5 ohm.m over 0.01 ohm.m (shell of a 1..1000 box): the lagged filter
+    # gave rho_a 3e-3 off near AB/2 = 10 m (and negative values for similar
+    # models); now the model goes along the complex ray
+    ab2 = np.geomspace(1.0, 1000.0, 30)
+    model = np.array([7.7e5, 0.01, 4.8e4, 0.25, 181.0])
+    rho_a = VES(ab2, 3).simulate(model)
+    ray = ContourOperator(ab2)(model[None, :3], model[None, 3:])[0]
+    assert rho_a.min() > 0.01 * (1 - 1e-6)          # never below the most conductive layer
+    np.testing.assert_array_equal(rho_a, ray)
+    direct = apparent_resistivity_schlumberger(ab2, model[:3], model[3:], lagged=False)
+    # the unlagged Key filter agrees to its ~1e-14 of the contrast (7.7e7): 1e-6
+    assert relative_error(rho_a, direct) < 1e-5
+
+
+def test_descending_contrast_routes_models_along_the_ray():
+    ab2 = np.geomspace(1.0, 1000.0, 30)
+    ves = VES(ab2, 3)
+    rng = np.random.default_rng(11)
+    models = np.hstack([10 ** rng.uniform(-2, 6, (300, 3)), 10 ** rng.uniform(-1, 4, (300, 2))])
+    steep = descending_contrast(models[:, :3]) > FILTER_CONTRAST
+    assert 0 < steep.sum() < 300
+    rho_a = ves.simulate(models)
+    ray = ContourOperator(ab2)(models[:, :3], models[:, 3:])
+    # same quadrature; only the batch's chunks differ (rounding: 4e-12 seen)
+    np.testing.assert_allclose(rho_a[steep], ray[steep], rtol=1e-10)
+    # the other rows keep the lagged filter: same as a batch without the steep
+    # rows, up to rounding (a chunk's lam range depends on its thinnest top
+    # layer, and c = (T - rho_1) / (2 rho_1) reaches 5e7 here: 4e-12 seen)
+    np.testing.assert_allclose(rho_a[~steep], ves.simulate(models[~steep]), rtol=1e-10)
+    # ... which agrees with the ray to < 3e-7 (measured on 60 000 random
+    # 2-4 layer models: 2.7e-7 at descending contrasts up to 1e3)
+    assert relative_error(rho_a[~steep], ray[~steep]) < 1e-6
+
+
+def test_a_vanishing_top_film_drops_out():
+    # 1e-300 m of 0.01 ohm.m on a 1e6 / 0.01 two-layer earth: the reflection
+    # form of the recursion lost 3e-3 here; the tanh form of the ray path and
+    # the filter's routing (top layer thinner than its span) keep 1e-8
+    ab2 = np.geomspace(1.0, 1000.0, 13)
+    film = VES(ab2, 3).simulate([0.01, 1e6, 0.01, 1e-300, 1.0])
+    two = VES(ab2, 2).simulate([1e6, 0.01, 1.0])
+    assert relative_error(film, two) < 1e-8
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"mn2": 0.05}, {"array": "wenner"}])
+def test_contrasts_beyond_the_arithmetic_are_rejected_naming_the_rows(kwargs):
+    ves = VES([0.5, 5.0, 50.0], 3, **kwargs)
+    good = [10.0, 100.0, 1.0, 2.0, 5.0]
+    # 1e15 gave -51.7 ohm.m before; contrasts above MAX_CONTRAST are refused
+    models = [good, [1e15, 1.0, 1.0, 1.0, 1.0], good, [1.0, 1.0, 2e10, 1.0, 1.0]]
+    with pytest.raises(ValueError, match=r"rows 1, 3 have a layer contrast"):
+        ves.simulate(models)
+    assert ves.valid_rows(models).tolist() == [True, False, True, False]
+    with pytest.raises(ValueError, match="rows 0 have resistivities outside"):
+        ves.simulate([1e-260, 1e-260, 1e-260, 1.0, 1.0])
+    with pytest.raises(ValueError, match="rho rows 1 have a layer contrast"):
+        apparent_resistivity_schlumberger([1.0], [[1.0, 10.0], [1.0, MAX_CONTRAST * 1.01]],
+                                          [[1.0], [1.0]])
+    # at the limit itself the data are finite, positive and bounded by the layers
+    rho_a = ves.simulate([[MAX_CONTRAST, 1.0, MAX_CONTRAST, 0.1, 1e4],
+                          [1.0, MAX_CONTRAST, 1.0, 1e4, 0.1]])
+    assert np.isfinite(rho_a).all() and (rho_a >= 1.0 - 1e-6).all()
+    assert (rho_a <= MAX_CONTRAST * (1 + 1e-6)).all()
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"mn2": 0.3}, {"array": "wenner"}])
+def test_extreme_accepted_models_give_finite_positive_bounded_data(kwargs):
+    # every combination of extreme-but-valid values: data finite, positive and
+    # between the smallest and largest layer resistivity (1e-6: the accuracy
+    # promised; a finite MN may overshoot by ~2e-6 only in smoother curves)
+    ves = VES(np.geomspace(1.0, 1000.0, 7), 3, **kwargs)
+    rho_values = [1e-250, 1e-2, 1.0, 1e6, 1e250]
+    h_values = [5e-324, 1e-3, 1.0, 1e4, 1e300, 1.7e308]
+    grid = np.array([[r1, r2, r3, h1, h2] for r1 in rho_values for r2 in rho_values
+                     for r3 in rho_values for h1 in h_values for h2 in h_values])
+    ok = ves.valid_rows(grid)
+    assert 0 < ok.sum() < len(grid)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")         # no overflow or invalid-value warnings
+        rho_a = ves.simulate(grid[ok])
+    rho = grid[ok][:, :3]
+    assert np.isfinite(rho_a).all()
+    assert (rho_a >= rho.min(axis=1, keepdims=True) * (1 - 1e-6)).all()
+    assert (rho_a <= rho.max(axis=1, keepdims=True) * (1 + 1e-6)).all()
 
 
 # ---------------------------------------------------------------------------
