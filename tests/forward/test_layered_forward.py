@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from geoinv.forward import MT1D, VES, ForwardModel, Gravity, LayeredForward, Refraction
-from geoinv.inversion.least_squares import levenberg_marquardt
+from geoinv.inversion.least_squares import damped_least_squares
 from geoinv.prior.model_space import ModelSpace, Parameter
 
 LAYERED = [VES([1.0, 10.0, 100.0], 3), MT1D([0.01, 1.0, 100.0], 3),
@@ -63,7 +63,7 @@ def test_without_a_jacobian_least_squares_uses_finite_differences():
     true = np.array([[2.0, 3.0]])
     for forward, analytic in ((Line(), False), (AnalyticLine(), True)):
         d = forward.simulate(true)
-        res = levenberg_marquardt(forward, space, d, 0.01 * d, np.array([1.0, 1.0]),
+        res = damped_least_squares(forward, space, d, 0.01 * d, np.array([1.0, 1.0]),
                                   target_rms=1e-6)
         np.testing.assert_allclose(res.models, true, rtol=1e-5)
         assert (res.jacobian_calls > 0).all() == analytic
