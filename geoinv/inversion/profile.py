@@ -199,7 +199,7 @@ def simulate_profile(forward, profile, noise, rng=None):
     """
     rng = as_generator(rng)
     clean = forward.simulate(profile.models)
-    data, sigma = noise.add(clean, rng)
+    data, sigma = noise.add(clean, rng, log_mask=forward.data_log_mask)
     return Dataset(profile.models.copy(), data, clean, sigma)
 
 
@@ -239,7 +239,8 @@ def invert_profile(inversion, data, sigma, *, rng=None, **lm_options):
     ProfileInversion
     """
     network = inversion.predict(data)
-    rms_network = data_misfit(data, simulate_valid(inversion.forward, network), sigma)[0]
+    rms_network = data_misfit(data, simulate_valid(inversion.forward, network), sigma,
+                              inversion.forward.data_log_mask)[0]
     lsq = refine(inversion, data, sigma, models=network, rng=rng, **lm_options)
     return ProfileInversion({"network": network, "network_lm": lsq.models},
                             {"network": rms_network, "network_lm": lsq.rms}, lsq)
