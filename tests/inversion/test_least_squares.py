@@ -324,3 +324,67 @@ def test_old_name_levenberg_marquardt_warns_and_gives_the_same_result(ves3):
     with pytest.warns(DeprecationWarning, match="damped_least_squares"):
         old = levenberg_marquardt(ves, space, d, S2, start, max_iter=5)
     np.testing.assert_array_equal(old.models, new.models)
+
+
+def test_weights_are_one_over_sigma_in_the_error_space(ves3):
+    # J = W_d d g(f) / d u with g = log10 on rho_a and W_d = 1 / sigma, sigma
+    # in decades, used directly: J * sigma does not depend on sigma or on the
+    # data's level, and equals d log10 f / d u (here by central differences)
+    ves, space = ves3
+    model = np.array([[200.0, 20.0, 500.0, 3.0, 15.0]])
+    d = ves.simulate(model)
+    sigma = np.linspace(0.005, 0.05, 30)                    # decades, one per datum
+    J = weighted_jacobian(ves, space, d, sigma, model)[0]
+    J_scaled = weighted_jacobian(ves, space, 7.0 * d, 3.0 * sigma, model)[0]
+    np.testing.assert_allclose(J * sigma[:, None], J_scaled * 3.0 * sigma[:, None], rtol=1e-12)
+    h = 1e-6
+    u = space.to_unit(model)[0]
+    central = np.stack([(np.log10(ves.simulate(space.from_unit(u + h * e[None])))
+                         - np.log10(ves.simulate(space.from_unit(u - h * e[None])))) / (2 * h)
+                        for e in np.eye(5)], axis=-1)[0]
+    # forward (LM) vs central difference, step 1e-5 box widths: ~1e-5 relative
+    np.testing.assert_allclose(J * sigma[:, None], central, rtol=1e-4,
+                               atol=1e-4 * np.abs(central).max())
+    # data_scale="linear" carries sigma into ohm.m: s = sigma ln10 |d|
+    J_lin = weighted_jacobian(ves, space, d, sigma, model, data_scale="linear")[0]
+    s_lin = sigma * np.log(10.0) * d[0]
+    np.testing.assert_allclose(J_lin * s_lin[:, None], central * np.log(10.0) * d[0][:, None],
+                               rtol=1e-4, atol=1e-4 * np.abs(central * d[0][:, None]).max())
+
+
+def test_reported_rms_is_the_minimised_error_space_misfit(ves3):
+    ves, space = ves3
+    rng = np.random.default_rng(9)
+    true = space.sample(10, rng)
+    sigma = np.full((10, 30), S2)
+    d = lognormal(ves.simulate(true), sigma, rng)
+    res = damped_least_squares(ves, space, d, sigma, space.sample(10, rng), widen=0.3,
+                               max_iter=20)
+    # one misfit: the reported rms is rms_misfit in log10 (sigma in decades) of
+    # the returned predictions, i.e. sqrt(2 phi / n_data) of the iteration
+    np.testing.assert_allclose(res.rms, rms_misfit(d, res.predicted, sigma, ves), rtol=1e-12)
+    np.testing.assert_allclose(res.rms, rms_misfit(d, ves.simulate(res.models), sigma, True),
+                               rtol=1e-9)
+    # and a datum one sigma off in log10 counts 1, whatever its level
+    up = ves.simulate(true[:2]) * 10 ** S2
+    fits = damped_least_squares(ves, space, up, S2, true[:2], max_iter=0)
+    np.testing.assert_allclose(fits.rms, 1.0, rtol=1e-12)
+
+
+def test_target_options_none_number_and_chi2(ves3):
+    ves, space = ves3
+    rng = np.random.default_rng(12)
+    true = np.array([[100.0, 20.0, 700.0, 4.0, 15.0]])
+    d = lognormal(ves.simulate(true), np.full((1, 30), S2), rng)
+    start = np.array([[30.0, 30.0, 30.0, 10.0, 10.0]])
+    target_1 = damped_least_squares(ves, space, d, S2, start, target_rms=1.0)
+    chi2 = damped_least_squares(ves, space, d, S2, start, target_rms="chi2")
+    best = damped_least_squares(ves, space, d, S2, start)               # to the minimum
+    assert target_1.status[0] == CONVERGED and target_1.rms[0] <= 1.0
+    # chi-square target n_data - n_params: rms <= sqrt(25 / 30)
+    assert chi2.status[0] == CONVERGED and chi2.rms[0] <= np.sqrt(25 / 30)
+    assert best.status[0] == STALLED and not best.converged[0]
+    assert best.rms[0] <= chi2.rms[0] <= target_1.rms[0]
+    assert best.iterations[0] > target_1.iterations[0]
+    with pytest.raises(ValueError, match="target_rms must be None, a number >= 0 or 'chi2'"):
+        damped_least_squares(ves, space, d, S2, start, target_rms="chi")
