@@ -212,7 +212,8 @@ class ProfileInversion:
     models : dict of str to ndarray, shape (n_positions, n_params)
         ``"network"`` and ``"network_lm"``.
     rms : dict of str to ndarray, shape (n_positions,)
-        RMS data misfit of each (noise standard deviations).
+        RMS data misfit of each, in the error space of each datum (log10 for
+        apparent resistivity), in standard deviations.
     lsq : geoinv.inversion.least_squares.LSQResult
         The refinement (forward calls, iterations, status).
     """
