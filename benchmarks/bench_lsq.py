@@ -90,7 +90,7 @@ def main(argv=None):
         ds = datasets[split]
         best = damped_least_squares(forward, space, ds.data, ds.sigma, ds.models, widen=0.5,
                                     target_rms=0.0, ftol=1e-8, max_iter=100)
-        true_rms = rms_misfit(ds.data, ds.clean, ds.sigma)
+        true_rms = rms_misfit(ds.data, ds.clean, ds.sigma, forward.data_log_mask)
         print(f"  {split}: true models {np.mean(true_rms <= FIT_THRESHOLD):.3f}"
               f", LM from the true models {np.mean(best.rms <= FIT_THRESHOLD):.3f}")
 

@@ -9,7 +9,11 @@ Metrics layout (compatible with ``metrics.csv``: ``split, quantity, metric,
 value``): the method is appended to the metric name after ``@``
 (:func:`geoinv.evaluation.metrics.metric_key`), e.g.
 ``test_id, data, fraction_rms_le_1.2@network_lm, 0.98`` or
-``test_ood, rho_2, median_rel_err@lm, 0.4``.  Wall times are returned in a
+``test_ood, rho_2, median_rel_err@lm, 0.4``.  RMS misfits are in the error
+space of each datum (log10 for apparent resistivity;
+:mod:`geoinv.prior.noise`).  Both LM methods stop at RMS 1
+(``COMPARE_LM_DEFAULTS``): the comparison measures the cost of fitting the
+data to the noise.  Wall times are returned in a
 separate frame of the same layout, because they change from run to run and
 ``metrics.csv`` is byte-identical between runs.
 """
@@ -24,7 +28,7 @@ import pandas as pd
 
 from ..inversion.least_squares import damped_least_squares
 from ..inversion.misfit import data_misfit, simulate_valid
-from ..inversion.refine import (LM_DEFAULTS, METHODS, fitted_outside_box,
+from ..inversion.refine import (COMPARE_LM_DEFAULTS, METHODS, fitted_outside_box,
                                 invert_from_generic_start)
 from ..prior.model_space import as_generator
 from .metrics import METRIC_COLUMNS, metric_key, misfit_metrics, parameter_metrics
@@ -41,7 +45,8 @@ class MethodResult:
     models : ndarray, shape (n_soundings, n_params)
         Physical units.
     rms : ndarray, shape (n_soundings,)
-        RMS data misfit (noise standard deviations); NaN if unphysical.
+        RMS data misfit in the error space of each datum (log10 for apparent
+        resistivity), in standard deviations; NaN if unphysical.
     forward_calls : ndarray of int, shape (n_soundings,)
         Simulated models (0 for the network alone).
     seconds : float
@@ -107,7 +112,7 @@ def compare_methods(forward, space, inversion, dataset, split, *, methods=METHOD
     **lm_options
         Keyword arguments of
         :func:`geoinv.inversion.least_squares.damped_least_squares`, shared
-        by both LM methods (default ``LM_DEFAULTS``).
+        by both LM methods (default ``COMPARE_LM_DEFAULTS``: to RMS 1).
 
     Returns
     -------
@@ -135,7 +140,8 @@ def compare_methods(forward, space, inversion, dataset, split, *, methods=METHOD
         raise ValueError("forward, space and inversion disagree on the number of parameters")
     rng = as_generator(rng)
     seeds = dict(zip(METHODS, rng.integers(0, 2**63, size=len(METHODS))))
-    options = {**LM_DEFAULTS, **lm_options}
+    options = {**COMPARE_LM_DEFAULTS, **lm_options}
+    log_mask = forward.data_log_mask
     n = len(dataset)
 
     results = {}
@@ -147,7 +153,7 @@ def compare_methods(forward, space, inversion, dataset, split, *, methods=METHOD
     for method in methods:
         if method == "network":
             rms = data_misfit(dataset.data, simulate_valid(forward, network_models),
-                              dataset.sigma)[0]
+                              dataset.sigma, log_mask)[0]
             results[method] = MethodResult(network_models, rms, np.zeros(n, dtype=np.int64),
                                            network_seconds)
             continue
@@ -165,7 +171,8 @@ def compare_methods(forward, space, inversion, dataset, split, *, methods=METHOD
     rows, timing = [], []
     for method, res in results.items():
         predicted = res.lsq.predicted if res.lsq is not None else None
-        rel = (data_misfit(dataset.data, predicted, dataset.sigma)[1] if predicted is not None
+        rel = (data_misfit(dataset.data, predicted, dataset.sigma, log_mask)[1]
+               if predicted is not None
                else _relative_misfit(forward, dataset, res.models))
         outside_fit = fitted_outside_box(space, res.models, res.rms)
         method_rows = parameter_metrics(dataset.models, res.models, space)
@@ -186,4 +193,5 @@ def compare_methods(forward, space, inversion, dataset, split, *, methods=METHOD
 
 
 def _relative_misfit(forward, dataset, models):
-    return data_misfit(dataset.data, simulate_valid(forward, models), dataset.sigma)[1]
+    return data_misfit(dataset.data, simulate_valid(forward, models), dataset.sigma,
+                       forward.data_log_mask)[1]

@@ -13,11 +13,13 @@ Per parameter (quantity = parameter name)
     ``fraction_in_box``  fraction of predictions inside the prior bounds
 Data (quantity = ``data``): the predicted models are simulated again and
 compared with the observed data, per sounding
-    ``rms_misfit`` = sqrt(mean(((d_obs - d_pred) / sigma)**2))
-      (1 = fits to the noise), summarised as ``median_rms_misfit``,
+    ``rms_misfit`` = sqrt(mean(((g(d_obs) - g(d_pred)) / sigma)**2)), in
+      the error space of each datum (log10 for apparent resistivity: g =
+      log10 and sigma in decades there; :mod:`geoinv.prior.noise`), 1 =
+      fits to the errors; summarised as ``median_rms_misfit``,
       ``mean_rms_misfit`` and ``fraction_rms_le_1.2``;
-    ``rel_misfit`` = mean(|d_pred - d_obs| / |d_obs|), summarised as
-      ``median_rel_misfit``;
+    ``rel_misfit`` = mean(|d_pred - d_obs| / |d_obs|), linear whatever the
+      error space, summarised as ``median_rel_misfit``;
     ``fraction_unphysical``: predictions the forward model rejects (e.g. a
       sphere reaching above the surface); their misfit counts as infinite in
       the medians and fractions and is left out of the mean.
@@ -156,6 +158,10 @@ def uncertainty_metrics(true, pred, std, space, k=2.0):
 def misfit_metrics(rms, rel):
     """Summaries of per-sounding misfits as (quantity, metric, value) rows.
 
+    ``rms`` is the RMS misfit in the error space of each datum (log10 for
+    apparent resistivity), ``rel`` the linear relative misfit, both of
+    shape (n_soundings,).
+
     NaN misfits (unphysical predictions that could not be simulated) count
     as infinitely bad in the medians and fractions and are left out of the
     mean.
@@ -181,7 +187,10 @@ def evaluate(forward, space, models_true, models_pred, data_obs, sigma, split, s
         Used to simulate the data of the predicted models.
     space : geoinv.ModelSpace
     models_true, models_pred : ndarray, shape (n_samples, n_params)
-    data_obs, sigma : ndarray, shape (n_samples, n_data)
+    data_obs : ndarray, shape (n_samples, n_data)
+    sigma : ndarray, shape (n_samples, n_data)
+        Standard deviations in each datum's error space (decades on
+        ``forward.data_log_mask`` columns).
     split : str
         Label of the split, e.g. ``"test_id"``.
     std : ndarray, shape (n_samples, n_params), optional
@@ -194,7 +203,7 @@ def evaluate(forward, space, models_true, models_pred, data_obs, sigma, split, s
         Columns ``split, quantity, metric, value``.
     """
     data_pred = simulate_valid(forward, models_pred)
-    rms, rel = data_misfit(data_obs, data_pred, sigma)
+    rms, rel = data_misfit(data_obs, data_pred, sigma, forward.data_log_mask)
     rows = [("all", "n_samples", float(len(models_true)))]
     rows += parameter_metrics(models_true, models_pred, space)
     if std is not None:

@@ -9,21 +9,21 @@ converged or stopped, so it costs no further forward calls.
 The problem
 -----------
 For one sounding with observed data ``d`` (n_data,) and standard deviations
-``sigma`` (n_data,), find the model ``m`` inside the search box minimising ::
+``sigma`` (n_data,) in the error space of each datum (decades on log
+columns, data units elsewhere: the convention of :mod:`geoinv.prior.noise`),
+find the model ``m`` inside the search box minimising ::
 
-    phi(m) = 1/2 r^T r,   r = W_d (g(d) - g(f(m))),
+    phi(m) = 1/2 r^T r,   r = W_d (g(d) - g(f(m))),   W_d = diag(1 / sigma),
 
-where ``g`` is log10 on the data columns the forward model scales in log10
-(``forward.data_log_mask``, the default ``data_scale="auto"``) and the
-identity elsewhere, and ``W_d = diag(1 / s)`` with ``s = sigma`` on linear
-columns and ``s = sigma / (ln(10) |d|)`` on log columns (first-order
-propagation of ``sigma`` through log10).  For 2 % noise the two residuals
-agree to 1 % near a fit; far from it the log residual is closer to linear
-in the (log10) parameters for data spanning decades: on
-scenarios/ves_3layer.toml, single runs from the generic start need 52
-instead of 67 forward calls per OOD sounding and fit 80 % instead of 77 %
-of them (ID: 40 vs 41 calls, 89 % either way).  The reported misfit
-``rms`` is always the linear one above (:mod:`geoinv.inversion.misfit`).
+where ``g`` is log10 on the forward model's ``data_log_mask`` columns (the
+default ``data_scale="auto"``: the residual is taken in the error space, so
+``sigma`` weights it directly) and the identity elsewhere.  The reported
+misfit is the one minimised, ``rms = sqrt(mean(r**2)) = sqrt(2 phi /
+n_data)``, in the error space of each datum (log10 for apparent resistivity;
+:func:`geoinv.inversion.misfit.rms_misfit`).  ``data_scale="log"`` or
+``"linear"`` takes the residual in another space; ``sigma`` is then carried
+into it to first order (``sigma_log10 = sigma / (ln 10 |d|)`` and back) and
+``rms`` is in that space.
 
 Parameters: the declared scale
 -------------------------------
@@ -60,13 +60,23 @@ With ``J = d r / d u`` up to sign (``J = W_d d g(f) / d u``), ``(n_data, p)``::
 ``mu`` starts at ``mu0 * max(diag(J^T J))`` per sounding.  A sounding stops
 when
 
-* its RMS misfit ``sqrt(mean(((d - f(m)) / sigma)^2))`` (linear data,
-  :func:`geoinv.inversion.misfit.rms_misfit`) is <= ``target_rms``
+* a target is set (``target_rms``) and its RMS misfit is <= the target
   (status ``CONVERGED``),
 * it has done ``max_iter`` iterations (``MAX_ITER``),
 * or it stalls (``STALLED``): an accepted step lowered phi by less than
   ``ftol * phi``, or the step was shorter than ``xtol`` (in box widths), or
   ``mu`` exceeded ``1e12`` times its start.
+
+Target misfit
+-------------
+By default (``target_rms=None``, or 0) there is no target: every sounding
+iterates to the least-squares minimum (it ends ``STALLED`` there, by
+``ftol``/``xtol``), so the answer does not depend on where LM started as
+long as it falls into the same valley.  Stopping at a target misfit instead
+(``target_rms=1``: chi-square = n_data; ``target_rms="chi2"``: chi-square =
+n_data - n_params, its expected value at the minimum for Gaussian errors)
+saves iterations but leaves the model wherever the path first reached the
+target, which depends on the start.
 
 Restarts
 --------
@@ -108,6 +118,7 @@ import numpy as np
 
 from .._checks import check_choice, check_float, check_int, format_rows
 from ..prior.model_space import as_generator
+from ..prior.noise import LN10, sigma_to_data_space, sigma_to_error_space
 from .misfit import FIT_THRESHOLD, rms_misfit
 
 __all__ = [
@@ -129,7 +140,7 @@ STATUS_NAMES = {CONVERGED: "converged", MAX_ITER: "max_iter", STALLED: "stalled"
                 UNPHYSICAL_START: "unphysical_start"}
 """Meaning of :attr:`LSQResult.status`."""
 
-_LN10 = np.log(10.0)
+_LN10 = LN10
 _MU_GROWTH_LIMIT = 1e12   # mu beyond this times its start: the sounding has stalled
 _LIMIT_MARGIN = 1e-9      # box widths kept above a strict physical lower limit
 _MU_FLOOR = 1e-12         # smallest mu relative to max(diag(J^T J))
@@ -148,8 +159,9 @@ class LSQResult:
         whose residual is not finite (data <= 0 on a log10 column) is
         reported as ``UNPHYSICAL_START`` too, with its data and misfit.
     rms : ndarray, shape (n_soundings,)
-        RMS misfit ``sqrt(mean(((d - f(m)) / sigma)**2))`` of the final
-        models, in noise standard deviations (1 = fits to the noise).
+        RMS misfit ``sqrt(mean(r**2))`` of the final models, the one
+        minimised, in the error space of each datum (log10 for apparent
+        resistivity), in standard deviations (1 = fits to the errors).
     iterations : ndarray of int, shape (n_soundings,)
         LM iterations (solve + trial model) done for each sounding.
     forward_calls : ndarray of int, shape (n_soundings,)
@@ -180,7 +192,11 @@ class LSQResult:
 
     @property
     def converged(self):
-        """Boolean mask, shape (n_soundings,): the target misfit was reached."""
+        """Boolean mask, shape (n_soundings,): the target misfit was reached.
+
+        All False without a target (the default): soundings then end
+        ``STALLED``, at the least-squares minimum to ``ftol``/``xtol``.
+        """
         return self.status == CONVERGED
 
     def __len__(self):
@@ -235,10 +251,14 @@ class _Problem:
         self.use_analytic = use_analytic
         self.data = data
         self.sigma = sigma
-        # objective space: g(d) and its standard deviation s (W_d = 1 / s)
+        # residual space: g(d) and its standard deviation s (W_d = 1 / s).  sigma
+        # is in the forward model's error space; where data_scale asks for
+        # another space it is carried there to first order.
         safe = np.where(log_data, np.abs(data), 1.0)
         self.g_obs = np.where(log_data, np.log10(np.where(log_data, safe, 1.0)), data)
-        self.s = np.where(log_data, sigma / (_LN10 * safe), sigma)
+        error_log = forward.data_log_mask
+        s = sigma_to_error_space(sigma, data, log_data & ~error_log)
+        self.s = sigma_to_data_space(s, data, error_log & ~log_data)
 
     def subset(self, rows):
         """The same problem restricted to the soundings ``rows``."""
@@ -262,9 +282,26 @@ class _Problem:
         return (self.g_obs[rows] - self.g(predicted)) / self.s[rows]
 
 
-def damped_least_squares(forward, space, data, sigma, m0, *, widen=0.0, target_rms=1.0,
+def _rms(r):
+    """RMS of weighted residuals, per sounding: sqrt(mean(r**2)) = sqrt(2 phi / n_data)."""
+    return np.sqrt(np.mean(r**2, axis=1))
+
+
+def _resolve_target(target_rms, n_data, n_params):
+    """The target RMS as a number: 0 for none (to the minimum), the chi-square rule for "chi2"."""
+    if target_rms is None:
+        return 0.0
+    if isinstance(target_rms, str):
+        if target_rms != "chi2":
+            raise ValueError(f"target_rms must be None, a number >= 0 or 'chi2'; got "
+                             f"{target_rms!r}")
+        return float(np.sqrt(max(n_data - n_params, 0) / n_data))
+    return check_float(target_rms, "target_rms", 0.0)
+
+
+def damped_least_squares(forward, space, data, sigma, m0, *, widen=0.0, target_rms=None,
                          max_iter=50, n_restarts=0, restart_rms=FIT_THRESHOLD, rng=None,
-                         data_scale="auto", jacobian="auto", fd_step=1e-5, mu0=1e-3, ftol=1e-3,
+                         data_scale="auto", jacobian="auto", fd_step=1e-5, mu0=1e-3, ftol=1e-8,
                          xtol=1e-8):
     """Damped least-squares (Levenberg-Marquardt) inversion of a batch of soundings.
 
@@ -283,14 +320,19 @@ def damped_least_squares(forward, space, data, sigma, m0, *, widen=0.0, target_r
     data : array_like, shape (n_soundings, n_data)
         Observed data, physical units; > 0 on log-scaled columns.
     sigma : array_like, shape (n_soundings, n_data) or broadcastable
-        Standard deviation of each datum, data units, > 0.
+        Standard deviation of each datum in its error space (decades on the
+        forward model's log10 columns, data units elsewhere), > 0.
     m0 : array_like, shape (n_soundings, n_params) or (n_params,)
         Starting models, physical units; clipped into the search box.
     widen : float or array_like, shape (n_params,)
         Widening of the search box beyond the prior box, in box widths of
         the declared scale, on each side (0: the prior bounds).
-    target_rms : float
-        Stop a sounding once its RMS misfit is <= this (noise std units).
+    target_rms : None, float or "chi2"
+        None or 0 (default): no target, iterate to the least-squares
+        minimum.  A number: stop a sounding once its RMS misfit is <= it
+        (chi-square <= n_data target_rms**2).  ``"chi2"``: stop at
+        chi-square <= n_data - n_params (RMS ``sqrt((n_data - n_params) /
+        n_data)``).  See "Target misfit" in the module docstring.
     max_iter : int
         Maximum number of iterations per sounding and run.
     n_restarts : int
@@ -317,7 +359,10 @@ def damped_least_squares(forward, space, data, sigma, m0, *, widen=0.0, target_r
     mu0 : float
         Initial damping relative to ``max(diag(J^T J))``.
     ftol : float
-        Stall when an accepted step lowers phi by less than ``ftol * phi``.
+        Stall when an accepted step lowers phi by less than ``ftol * phi``
+        (the default 1e-8 places the minimum to ~1e-4 of a standard
+        deviation of each well-resolved parameter; 1e-3, the setting of
+        the method comparison, stops much earlier).
     xtol : float
         Stall when the step is shorter than ``xtol * (|u| + xtol)``.
 
@@ -340,14 +385,18 @@ def damped_least_squares(forward, space, data, sigma, m0, *, widen=0.0, target_r
     >>> space = ModelSpace([Parameter("rho_1", "ohm.m", 1, 1000),
     ...                     Parameter("rho_2", "ohm.m", 1, 1000), Parameter("h_1", "m", 1, 50)])
     >>> d = ves.simulate([[100.0, 10.0, 5.0]])
-    >>> res = damped_least_squares(ves, space, d, 0.02 * d, [[50.0, 50.0, 10.0]],
+    >>> sigma = 0.01                      # decades on rho_a (2.3 %)
+    >>> res = damped_least_squares(ves, space, d, sigma, [[50.0, 50.0, 10.0]],
     ...                            target_rms=1e-3)
     >>> res.models.round(3).tolist(), bool(res.converged[0])
     ([[100.0, 10.0, 5.0]], True)
+    >>> best = damped_least_squares(ves, space, d, sigma, [[50.0, 50.0, 10.0]])  # to the minimum
+    >>> best.models.round(6).tolist(), bool(best.rms[0] < 1e-6)
+    ([[100.0, 10.0, 5.0]], True)
     """
     data, sigma, u0, log_data = _check_inputs(forward, space, data, sigma, m0, data_scale)
-    for name, value in (("target_rms", target_rms), ("restart_rms", restart_rms),
-                        ("ftol", ftol), ("xtol", xtol)):
+    target_rms = _resolve_target(target_rms, forward.n_data, forward.n_params)
+    for name, value in (("restart_rms", restart_rms), ("ftol", ftol), ("xtol", xtol)):
         check_float(value, name, 0.0)
     for name, value in (("fd_step", fd_step), ("mu0", mu0)):
         check_float(value, name, 0.0, low_open=True)
@@ -399,7 +448,7 @@ def _lm_run(prob, rows, u0, u_low, u_high, *, target_rms, max_iter, mu0, ftol, x
     Returns an LSQResult over ``rows`` (in that order).
     """
     prob = prob.subset(rows)
-    forward, data, sigma = prob.forward, prob.data, prob.sigma
+    forward, data = prob.forward, prob.data
     n, p = u0.shape
 
     out_u = u0.copy()
@@ -419,7 +468,7 @@ def _lm_run(prob, rows, u0, u_low, u_high, *, target_rms, max_iter, mu0, ftol, x
     calls[rows] += 1
     r = prob.residual(rows, F)
     phi = 0.5 * np.sum(r**2, axis=1)
-    rms = rms_misfit(data[rows], F, sigma[rows])
+    rms = _rms(r)
     J = np.empty((rows.size, data.shape[1], p))
     need_J = np.ones(rows.size, dtype=bool)
     mu = np.full(rows.size, np.nan)
@@ -493,7 +542,7 @@ def _lm_run(prob, rows, u0, u_low, u_high, *, target_rms, max_iter, mu0, ftol, x
         F = np.where(accept[:, None], F_trial, F)
         r = np.where(accept[:, None], r_trial, r)
         phi = np.where(accept, phi_trial, phi)
-        rms = np.where(accept, rms_misfit(data[rows], F, sigma[rows]), rms)
+        rms = np.where(accept, _rms(r), rms)
         need_J = accept.copy()
 
         # -- who stops ---------------------------------------------------------------
@@ -514,7 +563,8 @@ def weighted_jacobian(forward, space, data, sigma, models, *, data_scale="auto",
     """The weighted Jacobian ``J = W_d d g(f) / d u`` that the iteration uses.
 
     Useful to judge resolution: the linearised model covariance in box widths
-    is ``inv(J^T J)``.
+    is ``inv(J^T J)`` (:func:`geoinv.inversion.uncertainty.linearised_uncertainty`
+    gives it in the declared scale).
 
     Parameters
     ----------

@@ -27,7 +27,9 @@ streams spawned from ``rng``.
 
 Noise injection: ``fit(train, ..., noise=GaussianNoise(...))`` trains on
 fresh measurement noise every epoch, drawn on the training set's noise-free
-data ``train.clean`` (the first epoch uses ``train.data`` as drawn).
+data ``train.clean`` in each datum's error space (log-normal on apparent
+resistivity; :mod:`geoinv.prior.noise`); the first epoch uses ``train.data``
+as drawn.
 
 ``save``/:func:`load` write and read all of it, the OOD detector included,
 in one ``.npz`` file (:mod:`geoinv.inversion.persistence`); a loaded
@@ -46,6 +48,7 @@ from ..nn.activations import get_activation
 from ..nn.network import BPNetwork
 from ..nn.training import GradientDescent
 from ..prior.model_space import declared_scale, from_declared_scale, spawn
+from ..prior.noise import add_noise
 from ..prior.scaling import Scaler
 from .ood import OODDetector, predict_with_ood
 from .persistence import read_inversion, write_inversion
@@ -231,10 +234,12 @@ class NetworkInversion:
             spawned into K streams for K > 1.
         noise : geoinv.prior.noise.GaussianNoise, optional
             Noise injection: before every epoch after the first, the training
-            inputs are the noise-free data ``train.clean`` plus fresh noise of
-            this model (sigma from the clean data, as when the set was made).
-            Where the data are used in log10, a non-positive draw is drawn
-            again.  None (default) trains on ``train.data`` throughout.
+            inputs are the noise-free data ``train.clean`` with fresh noise of
+            this model, Gaussian in each datum's error space (log-normal on
+            the forward model's log10 columns, so never non-positive; sigma
+            from the clean data, as when the set was made, or a survey's
+            errors via ``GaussianNoise.from_sigma``).  None (default) trains
+            on ``train.data`` throughout.
 
         Returns
         -------
@@ -277,16 +282,11 @@ class NetworkInversion:
             network inputs of newly drawn noisy data.
         """
         clean = np.asarray(train.clean, dtype=np.float64)
-        sigma = noise.sigma(clean)
-        log = np.asarray(self.forward.data_log_mask, dtype=bool)
+        log = self.forward.data_log_mask
+        sigma = noise.sigma(clean, log)
 
         def resample(rng):
-            data = clean + sigma * rng.standard_normal(clean.shape)
-            bad = (data <= 0) & log
-            while bad.any():   # each redraw is positive with probability > 1/2
-                data[bad] = clean[bad] + sigma[bad] * rng.standard_normal(int(bad.sum()))
-                bad = (data <= 0) & log
-            return self.network_inputs(data)
+            return self.network_inputs(add_noise(clean, sigma, rng, log))
 
         return resample
 

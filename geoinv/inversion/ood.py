@@ -10,9 +10,10 @@ large when the sounding looks unlike the training data:
     onto [-1, 1]) to its ``k`` nearest training inputs (a k-d tree).  Data
     unlike any training sounding lie far from all of them.
 ``misfit``
-    RMS misfit, in noise standard deviations, of the network's prediction
-    simulated again: a network that does not know predicts a model whose
-    data miss the observed ones.
+    RMS misfit of the network's prediction simulated again, in the error
+    space of each datum (log10 for apparent resistivity;
+    :mod:`geoinv.inversion.misfit`): a network that does not know predicts
+    a model whose data miss the observed ones.
 ``refined``
     How far the model refined by damped least squares from the network's
     prediction (:func:`geoinv.inversion.least_squares.damped_least_squares`,
@@ -20,7 +21,15 @@ large when the sounding looks unlike the training data:
     prior box: the Euclidean length of its box widths beyond the bounds
     (:meth:`geoinv.ModelSpace.widths_beyond`; 0 inside).  A model that fits the data outside the training box
     is direct evidence that the sounding came from outside it.  It costs an
-    LM run (~30-60 forward calls per sounding for a three-layer VES).
+    LM run (~30-60 forward calls per sounding for a three-layer VES); the
+    run stops at RMS 1 (``ftol`` 1e-3) unless ``lm_options`` say otherwise,
+    since only where the fitting model lies matters here.
+
+A detector saved before the error-space convention (its settings lack
+``misfit_space``) calibrated its ``misfit`` component on linear misfits; it
+keeps scoring them so (``sigma`` taken back to data units to first order),
+so that its tail probabilities stay valid.  A newly fitted detector scores
+in the error space.
 
 Each statistic ``s`` is turned into an empirical tail probability on the ID
 validation set, ``p = (1 + #{validation values >= s}) / (n_validation + 1)``
@@ -49,6 +58,7 @@ from scipy.stats import rankdata
 
 from .._checks import check_float, check_int
 from .least_squares import damped_least_squares
+from ..prior.noise import sigma_to_data_space
 from .misfit import rms_misfit, simulate_valid
 
 __all__ = ["OODDetector", "OODResult", "COMPONENTS", "roc_auc", "predict_with_ood",
@@ -162,7 +172,8 @@ class OODDetector:
     lm_options : dict, optional
         Further keyword arguments of
         :func:`geoinv.inversion.least_squares.damped_least_squares`
-        for the ``refined`` component (default: a single run, target RMS 1).
+        for the ``refined`` component (default: a single run, target RMS 1,
+        ``ftol`` 1e-3).
 
     Attributes
     ----------
@@ -188,6 +199,11 @@ class OODDetector:
         self.alpha = alpha
         self.widen = widen
         self.lm_options = lm_options
+
+    misfit_space = "error"
+    """Space of the ``misfit`` component: ``"error"`` (each datum's error
+    space), or ``"linear"`` for a detector read from a file written before
+    the error-space convention (its reference values are linear misfits)."""
 
     # -- fitting -----------------------------------------------------------------
     def fit(self, inversion, train, validation):
@@ -261,11 +277,16 @@ class OODDetector:
                 raise ValueError("sigma is needed for the misfit and refined components")
             sigma = np.broadcast_to(np.asarray(sigma, dtype=np.float64), data.shape)
         if "misfit" in self.components_:
-            rms = rms_misfit(data, simulate_valid(inv.forward, models), sigma)
+            log = inv.forward.data_log_mask
+            if self.misfit_space == "linear":      # as calibrated by an older detector
+                sigma_m, log = sigma_to_data_space(sigma, data, log), False
+            else:
+                sigma_m = sigma
+            rms = rms_misfit(data, simulate_valid(inv.forward, models), sigma_m, log)
             stats["misfit"] = np.where(np.isnan(rms), np.inf, rms)   # unphysical: worst
         if "refined" in self.components_:
             if refined is None:
-                options = {"target_rms": 1.0, **(self.lm_options or {})}
+                options = {"target_rms": 1.0, "ftol": 1e-3, **(self.lm_options or {})}
                 lm = damped_least_squares(inv.forward, inv.space, data, sigma, models,
                                           widen=self.widen, **options)
                 refined = lm.models
@@ -284,8 +305,8 @@ class OODDetector:
         data : array_like, shape (n_soundings, n_data)
             Observed data, physical units.
         sigma : array_like, shape (n_soundings, n_data), optional
-            Noise standard deviations (data units); needed for ``misfit``
-            and ``refined``.
+            Standard deviations in each datum's error space (decades on log
+            columns); needed for ``misfit`` and ``refined``.
         models : array_like, shape (n_soundings, n_params), optional
             The network's predictions, if already computed.
         refined : array_like, shape (n_soundings, n_params), optional
@@ -362,7 +383,8 @@ class OODDetector:
         arrays.update({f"reference.{c}": v for c, v in self.reference_.items()})
         settings = {"components": list(self.components_), "k": int(self.k),
                     "alpha": float(self.alpha), "widen": float(self.widen),
-                    "lm_options": self.lm_options, "threshold": self.threshold_}
+                    "lm_options": self.lm_options, "threshold": self.threshold_,
+                    "misfit_space": self.misfit_space}
         arrays["settings"] = np.array(json.dumps(settings))
         return arrays
 
@@ -392,6 +414,7 @@ class OODDetector:
                           for c in det.components_}
         det.validation_scores_ = np.asarray(arrays["validation_scores"], dtype=np.float64)
         det.threshold_ = float(settings["threshold"])
+        det.misfit_space = settings.get("misfit_space", "linear")   # absent: written before it
         return det
 
 

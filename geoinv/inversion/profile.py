@@ -199,7 +199,7 @@ def simulate_profile(forward, profile, noise, rng=None):
     """
     rng = as_generator(rng)
     clean = forward.simulate(profile.models)
-    data, sigma = noise.add(clean, rng)
+    data, sigma = noise.add(clean, rng, log_mask=forward.data_log_mask)
     return Dataset(profile.models.copy(), data, clean, sigma)
 
 
@@ -212,7 +212,8 @@ class ProfileInversion:
     models : dict of str to ndarray, shape (n_positions, n_params)
         ``"network"`` and ``"network_lm"``.
     rms : dict of str to ndarray, shape (n_positions,)
-        RMS data misfit of each (noise standard deviations).
+        RMS data misfit of each, in the error space of each datum (log10 for
+        apparent resistivity), in standard deviations.
     lsq : geoinv.inversion.least_squares.LSQResult
         The refinement (forward calls, iterations, status).
     """
@@ -239,7 +240,8 @@ def invert_profile(inversion, data, sigma, *, rng=None, **lm_options):
     ProfileInversion
     """
     network = inversion.predict(data)
-    rms_network = data_misfit(data, simulate_valid(inversion.forward, network), sigma)[0]
+    rms_network = data_misfit(data, simulate_valid(inversion.forward, network), sigma,
+                              inversion.forward.data_log_mask)[0]
     lsq = refine(inversion, data, sigma, models=network, rng=rng, **lm_options)
     return ProfileInversion({"network": network, "network_lm": lsq.models},
                             {"network": rms_network, "network_lm": lsq.rms}, lsq)

@@ -18,11 +18,20 @@ the suffix ``@method`` (see :func:`geoinv.evaluation.compare_methods`):
 
 Both LM methods share every setting (``LM_DEFAULTS``): the search box (the
 prior box widened by ``widen`` box widths of the declared scale on each
-side, so that a model of an OOD sounding can leave the training box), the
-target RMS misfit 1, and ``n_restarts`` batched restarts for soundings still
-above ``FIT_THRESHOLD`` (RMS 1.2; local minima).  Their forward-call counts
-are therefore comparable; the unit is one simulated model (see
-:mod:`geoinv.inversion.least_squares`).
+side, so that a model of an OOD sounding can leave the training box), no
+target misfit (LM iterates to the least-squares minimum, so the answer does
+not depend on the start within one valley; a target, e.g. ``target_rms=1``
+or ``"chi2"``, is an option), and ``n_restarts`` batched restarts for
+soundings still above ``FIT_THRESHOLD`` (RMS 1.2; local minima).  The misfit
+is the RMS in the error space of each datum (log10 for apparent
+resistivity), :mod:`geoinv.inversion.misfit`.
+
+The method comparison of ``geoinv run``
+(:func:`geoinv.evaluation.compare_methods`) measures what it costs to fit
+synthetic soundings to the noise, so it stops each LM at RMS 1
+(``COMPARE_LM_DEFAULTS``: target 1, ``ftol`` 1e-3); both LM methods still
+share every setting, so their forward-call counts are comparable; the unit
+is one simulated model (see :mod:`geoinv.inversion.least_squares`).
 
 A model that fits the data (RMS <= 1.2) but lies outside the prior box is
 itself evidence that the sounding was OOD (:func:`fitted_outside_box`).
@@ -35,14 +44,17 @@ import numpy as np
 from .least_squares import damped_least_squares, search_bounds
 from .misfit import FIT_THRESHOLD
 
-__all__ = ["METHODS", "LM_DEFAULTS", "generic_start", "refine", "invert_from_generic_start",
+__all__ = ["METHODS", "LM_DEFAULTS", "COMPARE_LM_DEFAULTS", "generic_start", "refine", "invert_from_generic_start",
            "fitted_outside_box"]
 
 METHODS = ("network", "lm", "network_lm")
 """Inversion methods, in the order :func:`geoinv.evaluation.compare_methods` runs them."""
 
-LM_DEFAULTS = dict(widen=0.5, n_restarts=10, target_rms=1.0, restart_rms=FIT_THRESHOLD)
-"""Settings both LM methods use unless told otherwise."""
+LM_DEFAULTS = dict(widen=0.5, n_restarts=10, target_rms=None, restart_rms=FIT_THRESHOLD)
+"""Settings both LM methods use unless told otherwise: to the least-squares minimum."""
+
+COMPARE_LM_DEFAULTS = {**LM_DEFAULTS, "target_rms": 1.0, "ftol": 1e-3}
+"""Settings of the method comparison: stop at RMS 1 (the cost of a fit to the noise)."""
 
 
 def generic_start(forward, space, data, widen=LM_DEFAULTS["widen"]):
@@ -103,7 +115,8 @@ def refine(inversion, data, sigma, *, models=None, rng=None, **lm_options):
     data : array_like, shape (n_soundings, n_data)
         Observed data, physical units.
     sigma : array_like, shape (n_soundings, n_data)
-        Noise standard deviations, data units.
+        Standard deviations in each datum's error space (decades on log
+        columns; :mod:`geoinv.prior.noise`).
     models : array_like, shape (n_soundings, n_params), optional
         The network's predictions, if already computed.
     rng : numpy.random.Generator or int or None
@@ -111,7 +124,9 @@ def refine(inversion, data, sigma, *, models=None, rng=None, **lm_options):
     **lm_options
         Keyword arguments of
         :func:`geoinv.inversion.least_squares.damped_least_squares`;
-        defaults ``LM_DEFAULTS`` (widen 0.5, 10 restarts, target RMS 1).
+        defaults ``LM_DEFAULTS`` (widen 0.5, 10 restarts, to the
+        least-squares minimum; ``target_rms=1`` or ``"chi2"`` stops at a
+        target misfit instead).
 
     Returns
     -------
@@ -146,7 +161,7 @@ def fitted_outside_box(space, models, rms, fit_rms=FIT_THRESHOLD):
     models : array_like, shape (n_soundings, n_params)
         Refined models, physical units.
     rms : array_like, shape (n_soundings,)
-        Their RMS misfits (noise standard deviations).
+        Their RMS misfits (standard deviations, in each datum's error space).
     fit_rms : float
         Misfit counted as a fit.
 

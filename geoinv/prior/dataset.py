@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import format_rows
 from .model_space import as_generator
 
 __all__ = ["Dataset", "make_dataset"]
@@ -29,7 +28,9 @@ class Dataset:
     clean : ndarray, shape (n_samples, n_data)
         Noise-free data of ``models``.
     sigma : ndarray, shape (n_samples, n_data)
-        Standard deviation of the noise of each datum.
+        Standard deviation of the noise of each datum, in its error space
+        (decades on the forward model's log10 columns, data units elsewhere;
+        see :mod:`geoinv.prior.noise`).
     """
 
     models: np.ndarray
@@ -56,6 +57,8 @@ def make_dataset(forward, space, n, noise, rng=None, *, ood_shell=None, method="
     n : int
         Number of samples.
     noise : geoinv.prior.noise.GaussianNoise
+        Added in each datum's error space (log-normal on
+        ``forward.data_log_mask`` columns, :mod:`geoinv.prior.noise`).
     rng : numpy.random.Generator or int or None
     ood_shell : float or None
         None draws inside the box (in distribution); a number draws from the
@@ -76,22 +79,12 @@ def make_dataset(forward, space, n, noise, rng=None, *, ood_shell=None, method="
     Raises
     ------
     ValueError
-        If less than 1 % of the box (or shell) is physical, or if noise makes
-        data non-positive where the forward model works in
-        log10 (lower the noise level), naming the rows.
+        If less than 1 % of the box (or shell) is physical.
     """
     rng = as_generator(rng)
     models = _draw_physical(forward, space, n, rng, ood_shell, method)
     clean = forward.simulate(models)
-    data, sigma = noise.add(clean, rng)
-    log = forward.data_log_mask
-    if log.any():
-        bad = (data[:, log] <= 0).any(axis=1)
-        if bad.any():
-            raise ValueError(
-                f"noise made data rows {format_rows(np.flatnonzero(bad))} non-positive; "
-                "these data are used in log10, so lower the noise level"
-            )
+    data, sigma = noise.add(clean, rng, log_mask=forward.data_log_mask)
     return Dataset(models, data, clean, sigma)
 
 

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from .. import viz
 from ..viz import METHOD_LABELS, plot_misfit_by_method, plot_profile_sections
 from ..evaluation.metrics import FIT_FRACTION, FIT_THRESHOLD, metric_key, simulate_valid
+from ..prior.noise import sigma_to_data_space   # error bars in data units
 
 __all__ = ["write_figures", "write_report", "header", "example_indices", "training_summary",
            "network_figures", "network_section", "ood_section", "comparison_figures",
@@ -96,7 +97,7 @@ def _examples_drawer(forward, ds, pred, idx, misfit, split, members):
         chosen = pred[idx]
         viz.plot_examples(
             forward, ds.models[idx], chosen, ds.data[idx], simulate_valid(forward, chosen),
-            sigma=ds.sigma[idx],
+            sigma=sigma_to_data_space(ds.sigma[idx], ds.data[idx], forward.data_log_mask),
             titles=[f"{SPLIT_TITLES[split]} #{i}: RMS misfit {misfit[i]:.2f}" for i in idx],
             fig=fig)
         if members is not None:

@@ -147,7 +147,7 @@ def evaluate_network(context):
         frames.append(evaluate(forward, space, ds.models, predictions[split], ds.data, ds.sigma,
                                split, std=std.get(split)))
         misfits[split], _ = data_misfit(ds.data, simulate_valid(forward, predictions[split]),
-                                        ds.sigma)
+                                        ds.sigma, forward.data_log_mask)
         frame = pd.DataFrame({"split": split, "sample": np.arange(len(ds))})
         for j, name in enumerate(space.names):
             frame[f"true_{name}"] = ds.models[:, j]
@@ -237,7 +237,8 @@ def profile(context):
                               **scenario.refine.lm_options)
     rows = [("all", "n_samples", float(len(line)))]
     for method, models in inverted.models.items():
-        rel = data_misfit(line.data, simulate_valid(forward, models), line.sigma)[1]
+        rel = data_misfit(line.data, simulate_valid(forward, models), line.sigma,
+                          forward.data_log_mask)[1]
         method_rows = parameter_metrics(line.models, models, space)
         method_rows += misfit_metrics(inverted.rms[method], rel)
         rows += [(q, metric_key(m, method), v) for q, m, v in method_rows]

@@ -81,7 +81,10 @@ def test_simulate_profile_is_reproducible():
     b = simulate_profile(ves, p, GaussianNoise(relative=0.02), rng=4)
     np.testing.assert_array_equal(a.data, b.data)
     np.testing.assert_allclose(a.clean, ves.simulate(p.models))
-    np.testing.assert_allclose(a.sigma, 0.02 * a.clean)
+    # sigma in the error space: 2 % of rho_a is 0.02 / ln 10 decades (it was
+    # 0.02 * clean ohm.m before the error-space convention of geoinv.prior.noise)
+    np.testing.assert_allclose(a.sigma, 0.02 / np.log(10.0), rtol=1e-15)
+    assert (a.data > 0).all()
 
 
 @pytest.fixture(scope="module")
