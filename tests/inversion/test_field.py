@@ -18,9 +18,9 @@ def ves_csv(ab2, rho_a, log10_sigma=0.01, sounding=None, mn2=None, x=None):
     cols += ["sounding", "x"] if sounding is not None else []
     lines = [",".join(cols)]
     for i in range(len(ab2)):
-        row = [f"{ab2[i]!r}", f"{rho_a[i]!r}", f"{log10_sigma!r}"]
-        row += [f"{mn2[i]!r}"] if mn2 is not None else []
-        row += [str(sounding[i]), f"{x[i]!r}"] if sounding is not None else []
+        row = [repr(float(ab2[i])), repr(float(rho_a[i])), repr(float(log10_sigma))]
+        row += [repr(float(mn2[i]))] if mn2 is not None else []
+        row += [str(sounding[i]), f"{float(x[i])!r}"] if sounding is not None else []
         lines.append(",".join(row))
     return read_survey(io.StringIO("\n".join(lines) + "\n"), method="ves")
 
@@ -58,8 +58,8 @@ def test_repeated_spacings_merge_by_inverse_variance():
 def test_an_uncovered_grid_is_refused_naming_the_spacings():
     survey = ves_csv(np.geomspace(3, 500, 10), np.full(10, 50.0))
     ves = VES(np.geomspace(1, 1000, 13), 2)
-    with pytest.raises(ValueError, match=r"sounding .*: the network's AB/2 1, 1.778 .* lie outside "
-                                         r"the sounding's 3 to 500 m"):
+    with pytest.raises(ValueError, match=r"sounding 1: the network's AB/2 1, 1.778, 562.3, 1000 m "
+                                         r"lie outside the sounding's 3 to 500 m"):
         resample(survey, ves)
     wenner = VES(np.geomspace(3, 500, 10), 2, array="wenner")
     with pytest.raises(ValueError, match="schlumberger array but the network was trained on a "
@@ -86,7 +86,7 @@ def test_a_survey_in_its_own_geometry_is_refined_to_the_truth(trained):
         frames.append((rho_a, mn))
     survey = read_survey(io.StringIO(
         "ab2,mn2,rho_a,log10_sigma,sounding,x\n" + "".join(
-            f"{a!r},{m[i]!r},{r[i]!r},0.01,S{k},{100.0 * k}\n"
+            f"{float(a)!r},{float(m[i])!r},{float(r[i])!r},0.01,S{k},{100.0 * k}\n"
             for k, (r, m) in enumerate(frames) for i, a in enumerate(ab2))), method="ves")
     result = invert_survey(trained, survey, rng=0)
     # noise-free data: the least-squares minimum is the true model (to the solver's tolerance)

@@ -61,7 +61,7 @@ def write_survey(path, models, ab2, sigma=0.02, seed=0):
     rows = []
     for k, model in enumerate(models):
         rho_a = VES(ab2, 2).simulate([model])[0] * 10 ** (sigma * rng.standard_normal(len(ab2)))
-        rows += [f"{a!r},{r!r},{sigma},L{k},{25.0 * k}" for a, r in zip(ab2, rho_a)]
+        rows += [f"{float(a)!r},{float(r)!r},{sigma},L{k},{25.0 * k}" for a, r in zip(ab2, rho_a)]
     path.write_text("ab2,rho_a,log10_sigma,sounding,x\n" + "\n".join(rows) + "\n")
     return path
 
