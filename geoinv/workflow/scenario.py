@@ -94,6 +94,7 @@ from ..forward import FORWARD_MODELS, make_forward
 from ..prior.model_space import SAMPLING_METHODS, ModelSpace, Parameter
 from ..prior.noise import GaussianNoise
 from ..nn.training import TRAINERS, make_trainer
+from .resources import ResourceError, check_document, check_resources
 
 __all__ = ["Scenario", "ScenarioError", "load_scenario", "parse_scenario", "dump_toml"]
 
@@ -316,6 +317,10 @@ def parse_scenario(doc, name="scenario", path=None):
     unknown = sorted(set(doc) - set(TOP_LEVEL))
     if unknown:
         raise ScenarioError(f"unknown key {unknown[0]!r} (expected one of {', '.join(TOP_LEVEL)})")
+    try:  # sizes that building the forward model would allocate (geoinv.workflow.resources)
+        check_document(doc)
+    except ResourceError as err:
+        raise ScenarioError(str(err)) from None
     config = {
         "name": _string(doc.get("name", name), "name"),
         "description": _string(doc.get("description", ""), "description"),
@@ -353,7 +358,12 @@ def parse_scenario(doc, name="scenario", path=None):
     report = _with_defaults(doc, "report", REPORT_DEFAULTS)
     config["report"] = {"n_examples": _count(report["n_examples"], "[report] n_examples")}
 
-    return Scenario(config, path, forward, space, noise)
+    scenario = Scenario(config, path, forward, space, noise)
+    try:  # memory and time of a run, before it allocates anything
+        check_resources(config, forward.n_data, len(space.names), scenario.trainer())
+    except ResourceError as err:
+        raise ScenarioError(str(err)) from None
+    return scenario
 
 
 def _noise(doc, forward):
@@ -499,6 +509,8 @@ def load_scenario(path):
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{path}: invalid TOML: {err}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
     try:
         return parse_scenario(doc, name=path.stem, path=path)
     except ScenarioError as err:
