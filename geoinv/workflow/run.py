@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import json
 import platform
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -36,11 +34,14 @@ from ..inversion.network_inversion import NetworkInversion
 from ..inversion.ood import OODDetector, roc_auc
 from ..inversion.profile import invert_profile, profile_models, simulate_profile
 from .scenario import dump_toml
+from .output import MANIFEST, commit_output, discard_output
+from .output import prepare_output as _prepare_output
 
 __all__ = ["RunResult", "run_scenario", "prepare_output", "RUN_MARKER"]
 
-RUN_MARKER = "scenario.toml"
-"""A folder holding this file (with metrics.csv) is a geoinv run folder."""
+RUN_MARKER = MANIFEST
+"""A folder holding this file (the manifest of the files geoinv wrote, with
+their hashes) is a geoinv run folder."""
 
 STREAMS = ("train", "validation", "test_id", "test_ood", "weights", "shuffle", "refine",
            "profile", "profile_refine")
@@ -225,31 +226,25 @@ def _ood_frame(detector, results):
 
 
 def prepare_output(out):
-    """Check that ``out`` can receive a run; return a fresh temporary folder.
+    """Check that ``out`` can receive a run; return where to write it.
 
-    An existing ``out`` must be empty or an earlier run's folder (it is then
-    replaced when the new run succeeds).  The temporary folder is made beside
-    ``out`` so the final rename stays on one file system.
+    ``out`` must be missing, an empty folder or an earlier run's folder
+    whose files are as geoinv wrote them (it is then replaced when the new
+    run succeeds); see ``geoinv.workflow.output``.
+
+    Returns
+    -------
+    geoinv.workflow.output.Staging
+        Write into its ``folder``; then ``commit_output`` or
+        ``discard_output``.
 
     Raises
     ------
     OSError
-        If ``out`` is a file, a non-empty folder that is not a run folder, or
-        its parent cannot be written.
+        If ``out`` is a file, a non-empty folder that is not an intact run
+        folder, or cannot be written (one line, naming the file).
     """
-    out = Path(out)
-    if out.exists():
-        if not out.is_dir():
-            raise OSError(f"output {out} exists and is not a folder")
-        contents = list(out.iterdir())
-        if contents and not (out / RUN_MARKER).exists():
-            raise OSError(f"output folder {out} is not empty and holds no earlier geoinv run; "
-                          "choose another --out")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
-    except OSError as err:
-        raise OSError(f"cannot write the output folder {out}: {err.strerror or err}") from None
+    return _prepare_output(out)
 
 
 def versions():
@@ -336,22 +331,15 @@ def run_scenario(scenario, out, progress=None):
     RunResult
     """
     out = Path(out)
-    tmp = prepare_output(out)
+    staging = prepare_output(out)
     try:
         t0 = time.perf_counter()
         result = simulate_and_train(scenario, progress=progress)
         result.seconds["total_compute"] = time.perf_counter() - t0
-        write_outputs(result, scenario, tmp)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
+        write_outputs(result, scenario, staging.folder)
+        commit_output(staging)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        discard_output(staging)
         raise
     result.out = out
     return result

@@ -94,6 +94,7 @@ from ..forward import FORWARD_MODELS, make_forward
 from ..prior.model_space import SAMPLING_METHODS, ModelSpace, Parameter
 from ..prior.noise import GaussianNoise
 from ..nn.training import TRAINERS, make_trainer
+from .output import check_name
 from .resources import ResourceError, check_document, check_resources
 
 __all__ = ["Scenario", "ScenarioError", "load_scenario", "parse_scenario", "dump_toml"]
@@ -322,7 +323,7 @@ def parse_scenario(doc, name="scenario", path=None):
     except ResourceError as err:
         raise ScenarioError(str(err)) from None
     config = {
-        "name": _string(doc.get("name", name), "name"),
+        "name": _run_name(_string(doc.get("name", name), "name")),
         "description": _string(doc.get("description", ""), "description"),
         "seed": _count(doc.get("seed", 0), "seed"),
     }
@@ -364,6 +365,14 @@ def parse_scenario(doc, name="scenario", path=None):
     except ResourceError as err:
         raise ScenarioError(str(err)) from None
     return scenario
+
+
+def _run_name(name):
+    """A name that can be a folder: runs/<name> (geoinv.workflow.output.check_name)."""
+    try:
+        return check_name(name)
+    except ValueError as err:
+        raise ScenarioError(f"name: {err}") from None
 
 
 def _noise(doc, forward):
