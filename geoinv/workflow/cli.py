@@ -3,18 +3,64 @@
     geoinv run SCENARIO.toml [--out DIR] [--quiet]
     geoinv check SCENARIO.toml
 
-Bad input (a malformed scenario, a missing file, an unwritable output folder)
-prints one line ``geoinv: error: ...`` to stderr and exits with code 2,
-without a traceback; nothing half-written is left behind.
+Bad input (a malformed scenario, a missing file, an output folder that is
+not geoinv's, a scenario too large for the machine) prints one line
+``geoinv: error: ...`` to stderr and exits with code 2, without a traceback;
+nothing half-written is left behind.
+
+SIGINT (Ctrl-C), SIGTERM (``timeout``, batch schedulers) and SIGHUP (a
+closed terminal) stop a run at any moment with one line and exit code 130,
+143 or 129 (128 + the signal number); an earlier run in the output folder is
+left as it was.  See ``geoinv.workflow.output`` for the output folder and
+``geoinv.workflow.resources`` for the limits on memory
+(``GEOINV_MAX_MEMORY_GB``) and time (``GEOINV_MAX_HOURS``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
 from pathlib import Path
 
 __all__ = ["main"]
+
+_SIGNALS = tuple(getattr(signal, s) for s in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, s))
+
+
+class Interrupted(KeyboardInterrupt):
+    """A stop signal arrived; ``signum`` says which (a KeyboardInterrupt, so
+    code that cleans up on Ctrl-C cleans up on SIGTERM and SIGHUP too)."""
+
+    def __init__(self, signum):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _signals_stop_the_run():
+    """Turn SIGINT/SIGTERM/SIGHUP into :class:`Interrupted` for the block.
+
+    Only the first signal interrupts; later ones (a second Ctrl-C while the
+    temporary folder is removed) are ignored until the block ends.
+    """
+    stopping = []
+
+    def stop(signum, frame):
+        if not stopping:
+            stopping.append(signum)
+            raise Interrupted(signum)
+
+    try:
+        previous = {s: signal.signal(s, stop) for s in _SIGNALS}
+    except ValueError:  # not the main thread: signals are not ours to handle
+        previous = {}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, signal.SIG_DFL if handler is None else handler)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,7 +81,21 @@ def _parser():
 
 
 def main(argv=None):
-    """Entry point; returns the exit code (0 success, 2 bad input)."""
+    """Entry point; returns the exit code (0 success, 2 bad input, 128 + N on signal N)."""
+    written = []
+    with _signals_stop_the_run():   # first, before the heavy imports
+        try:
+            return _main(argv, written)
+        except KeyboardInterrupt as exc:
+            signum = getattr(exc, "signum", signal.SIGINT)
+            what = (f"{written[0]} was complete before stopping" if written else
+                    "nothing was written; an earlier run in the output folder is untouched")
+            print(f"geoinv: interrupted by {signal.Signals(signum).name}; {what}",
+                  file=sys.stderr)
+            return 128 + signum
+
+
+def _main(argv, written):
     args = _parser().parse_args(argv)
     from .scenario import ScenarioError, dump_toml, load_scenario
 
@@ -49,16 +109,23 @@ def main(argv=None):
 
         out = Path(args.out) if args.out else Path("runs") / scenario.name
         progress = None if args.quiet else TerminalProgress(stream=sys.stderr)
-        result = run_scenario(scenario, out, progress=progress)
+        try:
+            result = run_scenario(scenario, out, progress=progress)
+        except KeyboardInterrupt as exc:   # the run may have been put in place just before
+            if getattr(exc, "written", None) is not None:
+                written.append(out)
+            raise
+        written.append(out)
     except (ScenarioError, OSError) as err:
         print(f"geoinv: error: {err}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print(f"geoinv: error: {args.scenario}: out of memory; lower the sample counts or "
+              "[network] hidden, or GEOINV_MAX_MEMORY_GB", file=sys.stderr)
         return 2
     except ValueError as err:  # e.g. noise too large for log data
         print(f"geoinv: error: {args.scenario}: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("geoinv: interrupted; nothing was written", file=sys.stderr)
-        return 130
     _summary(result)
     return 0
 
