@@ -18,11 +18,8 @@ left as it was.  See ``geoinv.workflow.output`` for the output folder and
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import signal
 import sys
-from pathlib import Path
 
 __all__ = ["main"]
 
@@ -38,37 +35,45 @@ class Interrupted(KeyboardInterrupt):
         self.signum = signum
 
 
-@contextlib.contextmanager
-def _signals_stop_the_run():
-    """Turn SIGINT/SIGTERM/SIGHUP into :class:`Interrupted` for the block.
+class _StopSignals:
+    """While installed, SIGINT/SIGTERM/SIGHUP raise :class:`Interrupted` in the main thread.
 
-    Only the first signal interrupts; later ones (a second Ctrl-C while the
-    temporary folder is removed) are ignored until the block ends.
+    ``caught`` lists the signals received, so that an interrupt which some
+    library turned into another exception (an extension module being
+    imported reports ``ImportError``) is still reported as an interrupt.
+    Once ``quiet`` is set (the interrupt is being reported), further signals
+    are only recorded.
     """
-    stopping = []
 
-    def stop(signum, frame):
-        if not stopping:
-            stopping.append(signum)
+    def __init__(self):
+        self.caught = []
+        self.quiet = False
+        self.previous = {}
+
+    def _stop(self, signum, frame):
+        self.caught.append(signum)
+        if not self.quiet:
             raise Interrupted(signum)
 
-    try:
-        previous = {s: signal.signal(s, stop) for s in _SIGNALS}
-    except ValueError:  # not the main thread: signals are not ours to handle
-        previous = {}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
+    def __enter__(self):
+        try:
+            self.previous = {s: signal.signal(s, self._stop) for s in _SIGNALS}
+        except ValueError:  # not the main thread: signals are not ours to handle
+            self.previous = {}
+        return self
+
+    def __exit__(self, *exc):
+        for s, handler in self.previous.items():
             signal.signal(s, signal.SIG_DFL if handler is None else handler)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, exit 2, like every other input error
-        self.exit(2, f"geoinv: error: {message}\n")
-
-
 def _parser():
+    import argparse   # here, not at the top: the signal handlers come first
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message):  # one line, exit 2, like every other input error
+            self.exit(2, f"geoinv: error: {message}\n")
+
     parser = _Parser(prog="geoinv", description="Geophysical inversion with BP neural networks.")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run an inversion scenario and write its report")
@@ -83,11 +88,17 @@ def _parser():
 def main(argv=None):
     """Entry point; returns the exit code (0 success, 2 bad input, 128 + N on signal N)."""
     written = []
-    with _signals_stop_the_run():   # first, before the heavy imports
+    with _StopSignals() as signals:   # first of all, before the heavy imports
         try:
-            return _main(argv, written)
-        except KeyboardInterrupt as exc:
-            signum = getattr(exc, "signum", signal.SIGINT)
+            try:
+                return _main(argv, written, signals)
+            finally:
+                signals.quiet = signals.quiet or bool(signals.caught)
+        except BaseException as exc:
+            if not signals.caught:
+                raise
+            signals.quiet = True
+            signum = signals.caught[0]
             what = (f"{written[0]} was complete before stopping" if written else
                     "nothing was written; an earlier run in the output folder is untouched")
             print(f"geoinv: interrupted by {signal.Signals(signum).name}; {what}",
@@ -95,7 +106,9 @@ def main(argv=None):
             return 128 + signum
 
 
-def _main(argv, written):
+def _main(argv, written, signals):
+    from pathlib import Path
+
     args = _parser().parse_args(argv)
     from .scenario import ScenarioError, dump_toml, load_scenario
 
@@ -116,15 +129,16 @@ def _main(argv, written):
                 written.append(out)
             raise
         written.append(out)
-    except (ScenarioError, OSError) as err:
-        print(f"geoinv: error: {err}", file=sys.stderr)
-        return 2
-    except MemoryError:
-        print(f"geoinv: error: {args.scenario}: out of memory; lower the sample counts or "
-              "[network] hidden, or GEOINV_MAX_MEMORY_GB", file=sys.stderr)
-        return 2
-    except ValueError as err:  # e.g. noise too large for log data
-        print(f"geoinv: error: {args.scenario}: {err}", file=sys.stderr)
+    except (ScenarioError, OSError, MemoryError, ValueError) as err:
+        if signals.caught:  # an interrupt that surfaced as another error
+            raise
+        if isinstance(err, (ScenarioError, OSError)):
+            print(f"geoinv: error: {err}", file=sys.stderr)
+        elif isinstance(err, MemoryError):
+            print(f"geoinv: error: {args.scenario}: out of memory; lower the sample counts or "
+                  "[network] hidden, or set GEOINV_MAX_MEMORY_GB", file=sys.stderr)
+        else:  # e.g. noise too large for log data
+            print(f"geoinv: error: {args.scenario}: {err}", file=sys.stderr)
         return 2
     _summary(result)
     return 0

@@ -71,7 +71,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["MANIFEST", "OWNER", "OutputError", "Staging", "check_name", "prepare_output",
-           "commit_output", "discard_output", "write_manifest", "verify_run", "clean_stale"]
+           "commit_output", "discard_output", "write_manifest", "verify_run", "clean_stale",
+           "follow_umask"]
 
 MANIFEST = ".geoinv-run.json"
 """Manifest of a run folder: the files geoinv wrote and their sha256 hashes."""
@@ -219,6 +220,30 @@ def _files(folder):
     return sorted(found)
 
 
+def _umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def follow_umask(folder):
+    """Give ``folder`` and everything in it the modes the user's umask asks for.
+
+    Files written through temporary files (``tempfile.mkstemp``) get 0600
+    whatever the umask; a run's files are set to ``0666 & ~umask`` and its
+    folders to ``0777 & ~umask``, as for files the user creates.
+    """
+    mask = _umask()
+    os.chmod(folder, 0o777 & ~mask)
+    for root, dirs, files in os.walk(folder):
+        for d in dirs:
+            os.chmod(os.path.join(root, d), 0o777 & ~mask, follow_symlinks=False)
+        for f in files:
+            path = os.path.join(root, f)
+            if not os.path.islink(path):
+                os.chmod(path, 0o666 & ~mask)
+
+
 def write_manifest(folder):
     """List every file under ``folder`` with its sha256 hash in :data:`MANIFEST`.
 
@@ -233,7 +258,7 @@ def write_manifest(folder):
     return files
 
 
-def _read_manifest(folder):
+def _read_manifest(folder, shown=None):
     try:
         doc = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         files = doc["files"]
@@ -243,13 +268,16 @@ def _read_manifest(folder):
     except (OSError, ValueError, UnicodeDecodeError, KeyError, TypeError, AttributeError):
         ok = False
     if not ok:
-        raise OutputError(f"output folder {folder} holds a damaged {MANIFEST}; "
+        raise OutputError(f"output folder {folder if shown is None else shown} holds a damaged "
+                          f"{MANIFEST}; "
                           "nothing was changed (choose another --out)")
     return files
 
 
-def verify_run(folder):
+def verify_run(folder, shown=None):
     """Check that ``folder`` holds exactly an earlier run's files.
+
+    ``shown``: the folder's name in messages (default ``folder``).
 
     Returns
     -------
@@ -263,7 +291,8 @@ def verify_run(folder):
         changed since geoinv wrote it.
     """
     folder = Path(folder)
-    files = _read_manifest(folder)
+    files = _read_manifest(folder, shown)
+    shown = folder if shown is None else shown
     dirs = {p.rsplit("/", 1)[0] for p in files if "/" in p}
     dirs |= {d.rsplit("/", i)[0] for d in set(dirs) for i in range(d.count("/") + 1)}
     for root, subdirs, names in os.walk(folder):
@@ -271,7 +300,7 @@ def verify_run(folder):
         for d in subdirs:
             path = (rel / d).as_posix()
             if os.path.islink(os.path.join(root, d)) or path not in dirs:
-                raise OutputError(f"output folder {folder} holds {path}, which the earlier "
+                raise OutputError(f"output folder {shown} holds {path}, which the earlier "
                                   "geoinv run did not write; nothing was changed "
                                   "(move it away or choose another --out)")
         for name in names:
@@ -280,11 +309,11 @@ def verify_run(folder):
                 continue
             full = os.path.join(root, name)
             if path not in files:
-                raise OutputError(f"output folder {folder} holds {path}, which the earlier "
+                raise OutputError(f"output folder {shown} holds {path}, which the earlier "
                                   "geoinv run did not write; nothing was changed "
                                   "(move it away or choose another --out)")
             if os.path.islink(full) or _sha256(full) != files[path]:
-                raise OutputError(f"output folder {folder}: {path} was changed after geoinv "
+                raise OutputError(f"output folder {shown}: {path} was changed after geoinv "
                                   "wrote it; nothing was changed (move it away or choose "
                                   "another --out)")
     return files
@@ -338,7 +367,14 @@ def clean_stale(parent):
         return removed
     for entry in sorted(entries, key=lambda e: e.name):  # backups (.geoinv-old) first
         marker = _read_owner(entry.path)
-        if marker is None or not _is_stale(marker):
+        if marker is None:   # killed between making the folder and marking it?
+            with contextlib.suppress(OSError):
+                if (set(os.listdir(entry.path)) <= {OWNER + ".part"}
+                        and time.time() - entry.stat(follow_symlinks=False).st_mtime > 60):
+                    _remove(entry.path)
+                    removed.append(Path(entry.path))
+            continue
+        if not _is_stale(marker):
             continue
         with contextlib.suppress(OSError, ValueError):
             folder = Path(entry.path)
@@ -439,7 +475,7 @@ def _classify(out, target, own=None):
     if MANIFEST not in entries:
         raise OutputError(f"output folder {out} is not empty and holds no earlier geoinv run "
                           f"(no {MANIFEST}); nothing was changed (choose another --out)")
-    verify_run(target)
+    verify_run(target, out)
     if _inside_cwd(target):
         raise OutputError(f"output folder {out} holds an earlier run and is the working folder "
                           "(or contains it), so it cannot be swapped for the new run; run from "
@@ -515,6 +551,7 @@ def commit_output(staging):
     """
     folder, target, holder = staging.folder, staging.target, staging.holder
     files = write_manifest(folder)
+    follow_umask(folder)
     mode = _classify(staging.out, target, own=holder.name if staging.mode == "fill" else None)
     if mode != staging.mode:
         raise OutputError(f"output folder {staging.out} changed during the run; "
