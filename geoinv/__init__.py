@@ -16,32 +16,62 @@ Conventions (stated once, tested in tests/test_conventions.py)
 - Every random function takes ``rng``: a numpy Generator or an int seed.
 """
 
-from importlib import metadata as _metadata
+import importlib as _importlib
 
-from . import forward
-from .prior.dataset import Dataset, make_dataset
-from .evaluation.metrics import evaluate
-from .inversion.network_inversion import NetworkInversion, load
-from .prior.model_space import ModelSpace, Parameter
-from .nn.network import BPNetwork
-from .prior.noise import GaussianNoise
-from .prior.scaling import Scaler
-from .workflow.scenario import Scenario, ScenarioError, load_scenario
-from .inversion.ensemble import EnsembleInversion
-from .evaluation.compare import compare_methods
-from .inversion.refine import refine
-from .inversion.least_squares import levenberg_marquardt
-from .inversion.ood import OODDetector
-from .nn.training import GradientDescent, History, make_trainer
+from ._compat import alias as _alias, install_aliases as _install_aliases
 
-from ._compat import install_aliases as _install_aliases
+# The public names, imported from their modules when first used (PEP 562), so
+# that ``import geoinv`` (and the ``geoinv`` command's start, which installs
+# its signal handlers first) does not wait for numpy, scipy and matplotlib.
+_EXPORTS = {
+    "forward": "forward",
+    "Dataset": "prior.dataset", "make_dataset": "prior.dataset",
+    "evaluate": "evaluation.metrics",
+    "NetworkInversion": "inversion.network_inversion", "load": "inversion.network_inversion",
+    "ModelSpace": "prior.model_space", "Parameter": "prior.model_space",
+    "BPNetwork": "nn.network",
+    "GaussianNoise": "prior.noise",
+    "Scaler": "prior.scaling",
+    "Scenario": "workflow.scenario", "ScenarioError": "workflow.scenario",
+    "load_scenario": "workflow.scenario",
+    "EnsembleInversion": "inversion.ensemble",
+    "compare_methods": "evaluation.compare",
+    "refine": "inversion.refine",
+    "levenberg_marquardt": "inversion.least_squares",
+    "OODDetector": "inversion.ood",
+    "GradientDescent": "nn.training", "History": "nn.training", "make_trainer": "nn.training",
+}
+
+
+def __getattr__(name):
+    if name == "__version__":
+        from importlib import metadata
+
+        try:
+            value = metadata.version("geoinv")
+        except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+            value = "0.0.0"
+    elif name in _EXPORTS:
+        module = _importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
+        value = module if name == _EXPORTS[name] else getattr(module, name)
+    else:   # an old module path (geoinv._compat) or a subpackage not imported yet
+        value = _alias(name)
+        if value is None:
+            try:
+                value = _importlib.import_module(f"{__name__}.{name}")
+            except ModuleNotFoundError as err:
+                if err.name != f"{__name__}.{name}":
+                    raise
+                raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))
+
 
 _install_aliases()
-
-try:
-    __version__ = _metadata.version("geoinv")
-except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
 
 __all__ = [
     "forward", "Dataset", "make_dataset", "evaluate", "NetworkInversion", "load",
