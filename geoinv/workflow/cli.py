@@ -40,29 +40,48 @@ class _StopSignals:
 
     ``caught`` lists the signals received, so that an interrupt which some
     library turned into another exception (an extension module being
-    imported reports ``ImportError``) is still reported as an interrupt.
-    Once ``quiet`` is set (the interrupt is being reported), further signals
-    are only recorded.
+    imported reports ``ImportError``) is still reported as an interrupt.  An
+    interrupt raised where Python cannot propagate it (a weakref callback or
+    ``__del__`` run by the garbage collector prints "Exception ignored" and
+    carries on) is not printed but raised again 10 ms later.  Once ``quiet``
+    is set (the interrupt is being reported), further signals are only
+    recorded.
     """
 
     def __init__(self):
         self.caught = []
         self.quiet = False
         self.previous = {}
+        self.previous_hook = None
 
     def _stop(self, signum, frame):
         self.caught.append(signum)
         if not self.quiet:
             raise Interrupted(signum)
 
+    def _unraisable(self, unraisable):
+        if not isinstance(unraisable.exc_value, Interrupted):
+            return self.previous_hook(unraisable)
+        import threading
+
+        timer = threading.Timer(0.01, self._again, (unraisable.exc_value.signum,))
+        timer.daemon = True
+        timer.start()
+
+    def _again(self, signum):
+        if not self.quiet and signal.getsignal(signum) == self._stop:
+            signal.raise_signal(signum)
+
     def __enter__(self):
         try:
             self.previous = {s: signal.signal(s, self._stop) for s in _SIGNALS}
         except ValueError:  # not the main thread: signals are not ours to handle
             self.previous = {}
+        self.previous_hook, sys.unraisablehook = sys.unraisablehook, self._unraisable
         return self
 
     def __exit__(self, *exc):
+        sys.unraisablehook = self.previous_hook
         for s, handler in self.previous.items():
             signal.signal(s, signal.SIG_DFL if handler is None else handler)
 
@@ -91,19 +110,22 @@ def main(argv=None):
     with _StopSignals() as signals:   # first of all, before the heavy imports
         try:
             try:
-                return _main(argv, written, signals)
+                code = _main(argv, written, signals)
             finally:
                 signals.quiet = signals.quiet or bool(signals.caught)
-        except BaseException as exc:
+        except BaseException:
             if not signals.caught:
                 raise
-            signals.quiet = True
-            signum = signals.caught[0]
-            what = (f"{written[0]} was complete before stopping" if written else
-                    "nothing was written; an earlier run in the output folder is untouched")
-            print(f"geoinv: interrupted by {signal.Signals(signum).name}; {what}",
-                  file=sys.stderr)
-            return 128 + signum
+        else:
+            if not signals.caught:
+                return code
+        # a signal arrived: whatever it became on its way (or if a library swallowed it)
+        signals.quiet = True
+        signum = signals.caught[0]
+        what = (f"{written[0]} was complete before stopping" if written else
+                "nothing was written; an earlier run in the output folder is untouched")
+        print(f"geoinv: interrupted by {signal.Signals(signum).name}; {what}", file=sys.stderr)
+        return 128 + signum
 
 
 def _main(argv, written, signals):

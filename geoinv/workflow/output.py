@@ -24,30 +24,31 @@ manifest) is refused with one line; nothing is deleted.
 
 How a run is put in place
 -------------------------
-Every folder geoinv makes for itself starts with ``.geoinv-`` and holds an
-owner marker :data:`OWNER` (process id, host, time), and only folders with
-that marker are ever removed: a user's folder named like a backup
-(``.out.old``) is never touched.
+Every folder geoinv makes for itself is named ``.geoinv-tmp-*`` or
+``.geoinv-old-*`` and holds an owner marker :data:`OWNER` (process id and
+start time, host); only folders with that marker are ever removed, so a
+user's folder named like a backup (``.out.old``) is never touched.
 
-- A new folder, or an earlier run: the run is written into
-  ``<parent>/.geoinv-tmp-XXXX/run``; the earlier run is renamed into a fresh
-  ``<parent>/.geoinv-old-XXXX/run`` (a name no user folder can have, since
-  the folder is created new), the new run renamed to ``out``, then the backup
-  is deleted.  At every instant ``out`` holds either the complete earlier
-  run or the complete new run.
-- An empty folder (which cannot be renamed over while it is the working
-  folder, and whose own mode and group the user may have set): the run is
-  written into ``out/.geoinv-tmp-XXXX/run`` and its entries are moved into
-  ``out``, the manifest last.
+- New folder or earlier run: the run is written into
+  ``<parent>/.geoinv-tmp-*/run`` and renamed to ``out``.  An earlier run is
+  swapped with it in one atomic step (Linux ``renameat2`` with
+  ``RENAME_EXCHANGE``), so at every instant ``out`` holds the complete
+  earlier run or the complete new one; then the earlier run is deleted.
+  Where the file system cannot exchange, the earlier run is first renamed
+  into a fresh ``<parent>/.geoinv-old-*/run`` (a new folder, so no user's
+  name can collide) and ``out`` is missing for the microseconds between the
+  two renames.
+- Empty folder (it cannot be renamed over while it is the working folder,
+  and the user may have set its mode and group): the run is written into
+  ``out/.geoinv-tmp-*/run`` and moved into ``out``, the manifest last.
 - An earlier run in the working folder (or one of its parents) is refused:
-  it cannot be swapped atomically while a shell sits in it.
+  it cannot be swapped while a shell sits in it.
 
-SIGINT, SIGTERM and SIGHUP are held back while folders are created, swapped
-or removed (a few milliseconds) and delivered right after, so no catchable
-signal leaves a swap half-done.  What SIGKILL or a power cut leaves behind
-is repaired by the next run into the same parent folder (:func:`clean_stale`):
-a backup whose run never reached ``out`` is renamed back, and stale
-temporary folders (whose process is gone) are removed.
+SIGINT, SIGTERM and SIGHUP are held back while folders are made, swapped or
+removed (milliseconds) and delivered right after.  What SIGKILL or a power
+cut leaves is repaired by the next run into the same parent folder
+(:func:`clean_stale`): a backup whose run never reached ``out`` is renamed
+back; temporary folders whose process is gone are removed.
 
 File modes follow the user's umask (``0644`` files and ``0755`` folders
 under umask ``022``), as for any file the user creates.
@@ -56,6 +57,7 @@ under umask ``022``), as for any file the user creates.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -297,25 +299,19 @@ def verify_run(folder, shown=None):
     dirs |= {d.rsplit("/", i)[0] for d in set(dirs) for i in range(d.count("/") + 1)}
     for root, subdirs, names in os.walk(folder):
         rel = Path(root).relative_to(folder)
-        for d in subdirs:
-            path = (rel / d).as_posix()
-            if os.path.islink(os.path.join(root, d)) or path not in dirs:
-                raise OutputError(f"output folder {shown} holds {path}, which the earlier "
-                                  "geoinv run did not write; nothing was changed "
-                                  "(move it away or choose another --out)")
-        for name in names:
-            path = (rel / name).as_posix()
-            if path == MANIFEST or name in IGNORED:
+        for name in subdirs + names:
+            path, full = (rel / name).as_posix(), os.path.join(root, name)
+            if path == MANIFEST or name in IGNORED or (path in dirs and name in subdirs
+                                                       and not os.path.islink(full)):
                 continue
-            full = os.path.join(root, name)
-            if path not in files:
-                raise OutputError(f"output folder {shown} holds {path}, which the earlier "
-                                  "geoinv run did not write; nothing was changed "
-                                  "(move it away or choose another --out)")
-            if os.path.islink(full) or _sha256(full) != files[path]:
-                raise OutputError(f"output folder {shown}: {path} was changed after geoinv "
-                                  "wrote it; nothing was changed (move it away or choose "
-                                  "another --out)")
+            if path not in files or name in subdirs:
+                problem = f" holds {path}, which the earlier geoinv run did not write"
+            elif os.path.islink(full) or _sha256(full) != files[path]:
+                problem = f": {path} was changed after geoinv wrote it"
+            else:
+                continue
+            raise OutputError(f"output folder {shown}{problem}; nothing was changed "
+                              "(move it away or choose another --out)")
     return files
 
 
@@ -569,10 +565,30 @@ def commit_output(staging):
     return target
 
 
+def _exchange(a, b):
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):   # this file system cannot
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
 def _swap(staging, folder, target, holder, mode, files):
     """Create, replace or fill ``target`` with the run in ``folder``; remove ``holder``."""
     if mode == "new":
         os.rename(folder, target)
+    elif mode == "replace" and _exchange(folder, target):
+        pass   # the earlier run is now in ``folder``, removed with ``holder`` below
     elif mode == "replace":
         backup = Path(tempfile.mkdtemp(prefix=OLD_PREFIX, dir=target.parent))
         _write_json(backup / OWNER, _owner("backup", target=target.name,
