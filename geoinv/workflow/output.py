@@ -510,24 +510,29 @@ def prepare_output(out):
         target = out.resolve()   # a symbolic link: its target; ".": the working folder
     except (OSError, RuntimeError) as err:  # a loop of links
         raise OutputError(f"cannot write the output folder {out}: {err}") from None
+    made = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         clean_stale(target.parent)
         if target.is_dir():
             clean_stale(target)
         mode = _classify(out, target)
-        holder = target if mode == "fill" else target.parent
         token = secrets.token_hex(4)
         _LIVE.add(token)
-        with _signals_held():
-            made = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=holder))
+        with _signals_held():   # a signal held here is delivered at the end of the block
+            made = Path(tempfile.mkdtemp(prefix=TMP_PREFIX,
+                                         dir=target if mode == "fill" else target.parent))
             _write_json(made / OWNER, _owner("fill" if mode == "fill" else "tmp",
                                              target=target.name, token=token))
             (made / "run").mkdir()
-    except OutputError:
+    except BaseException as err:
+        if made is not None:
+            with _signals_held():
+                _remove(made)
+        if isinstance(err, OSError) and not isinstance(err, OutputError):
+            raise OutputError(f"cannot write the output folder {out}: "
+                              f"{err.strerror or err}") from None
         raise
-    except OSError as err:
-        raise OutputError(f"cannot write the output folder {out}: {err.strerror or err}") from None
     return Staging(out, target, made / "run", mode, token)
 
 

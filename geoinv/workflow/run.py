@@ -331,8 +331,9 @@ def run_scenario(scenario, out, progress=None):
     RunResult
     """
     out = Path(out)
-    staging = prepare_output(out)
+    staging = None
     try:
+        staging = prepare_output(out)
         t0 = time.perf_counter()
         result = simulate_and_train(scenario, progress=progress)
         result.seconds["total_compute"] = time.perf_counter() - t0
