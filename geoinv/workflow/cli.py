@@ -18,6 +18,7 @@ left as it was.  See ``geoinv.workflow.output`` for the output folder and
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
@@ -46,13 +47,20 @@ class _StopSignals:
     carries on) is not printed but raised again 10 ms later.  Once ``quiet``
     is set (the interrupt is being reported), further signals are only
     recorded.
+
+    ``last_words``: for the process's own command line, a function of the
+    signal number giving the line to print if a signal arrives after
+    ``main`` has returned (while the interpreter shuts down); the process then
+    exits with 128 + N at once instead of being killed silently.  None
+    restores the previous handlers (``main`` called from Python).
     """
 
-    def __init__(self):
+    def __init__(self, last_words=None):
         self.caught = []
         self.quiet = False
         self.previous = {}
         self.previous_hook = None
+        self.last_words = last_words
 
     def _stop(self, signum, frame):
         self.caught.append(signum)
@@ -80,10 +88,21 @@ class _StopSignals:
         self.previous_hook, sys.unraisablehook = sys.unraisablehook, self._unraisable
         return self
 
+    def _late(self, signum, frame):
+        try:
+            sys.stdout.flush()
+            sys.stderr.write(self.last_words(signum) + "\n")
+            sys.stderr.flush()
+        finally:
+            os._exit(128 + signum)
+
     def __exit__(self, *exc):
         sys.unraisablehook = self.previous_hook
         for s, handler in self.previous.items():
-            signal.signal(s, signal.SIG_DFL if handler is None else handler)
+            if self.last_words is not None:
+                signal.signal(s, self._late)
+            else:
+                signal.signal(s, signal.SIG_DFL if handler is None else handler)
 
 
 def _parser():
@@ -105,9 +124,19 @@ def _parser():
 
 
 def main(argv=None):
-    """Entry point; returns the exit code (0 success, 2 bad input, 128 + N on signal N)."""
+    """Entry point; returns the exit code (0 success, 2 bad input, 128 + N on signal N).
+
+    ``argv=None`` (the process's command line): the signal handlers stay in
+    place until the process exits; otherwise they are restored on return.
+    """
     written = []
-    with _StopSignals() as signals:   # first of all, before the heavy imports
+
+    def last_words(signum):
+        what = (f"{written[0]} was complete before stopping" if written else
+                "nothing was written; an earlier run in the output folder is untouched")
+        return f"geoinv: interrupted by {signal.Signals(signum).name}; {what}"
+
+    with _StopSignals(last_words if argv is None else None) as signals:   # before the imports
         try:
             try:
                 code = _main(argv, written, signals)
@@ -121,11 +150,8 @@ def main(argv=None):
                 return code
         # a signal arrived: whatever it became on its way (or if a library swallowed it)
         signals.quiet = True
-        signum = signals.caught[0]
-        what = (f"{written[0]} was complete before stopping" if written else
-                "nothing was written; an earlier run in the output folder is untouched")
-        print(f"geoinv: interrupted by {signal.Signals(signum).name}; {what}", file=sys.stderr)
-        return 128 + signum
+        print(last_words(signals.caught[0]), file=sys.stderr)
+        return 128 + signals.caught[0]
 
 
 def _main(argv, written, signals):

@@ -33,11 +33,12 @@ time                           ``GEOINV_MAX_HOURS``; default 72 h (one core)
 ``[report] n_examples``        <= 50 and <= ``[samples] test_id``, ``test_ood``
 =============================  ===============================================
 
-The estimates are deliberately rough (a factor of a few either way): memory
-counts the arrays a run holds at its peak (datasets, network copies,
-activations, Jacobians), time counts forward-model evaluations and
-multiply-adds at rates measured on the shipped scenarios.  They exist to
-refuse the absurd at once, not to predict a run.
+The estimates are deliberately rough: memory counts the arrays a run holds
+at its peak (datasets, network copies, activations, Jacobians); time is an
+upper bound (every epoch up to ``max_epochs``, every LM restart of every
+sounding) at rates measured on the shipped scenarios, 10-30 times their
+actual wall time, which early stopping and converged soundings cut short.
+They exist to refuse the absurd at once, not to predict a run.
 
 Examples
 --------

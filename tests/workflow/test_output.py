@@ -449,3 +449,18 @@ def test_unmarked_empty_temporary_folder_is_removed_after_a_minute(tmp_path):
     os.utime(old, (time.time() - 120, time.time() - 120))
     clean_stale(tmp_path)
     assert ours(tmp_path) == [".geoinv-tmp-fresh"]   # may be a run about to mark it
+
+
+@pytest.mark.parametrize("signum", SIGNALS, ids=lambda s: signal.Signals(s).name)
+def test_signal_while_the_interpreter_exits_still_gives_one_line(signum):
+    # main(argv=None) leaves "last words" handlers for the shutdown after it returned
+    code = ("import os, signal, time\n"
+            "from geoinv.workflow.cli import _StopSignals\n"
+            "with _StopSignals(lambda s: 'geoinv: interrupted late'):\n"
+            "    pass\n"
+            f"os.kill(os.getpid(), {int(signum)})\n"
+            "time.sleep(5)\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          timeout=60)
+    assert proc.returncode == 128 + signum and proc.stderr == "geoinv: interrupted late\n"
