@@ -16,33 +16,68 @@ Conventions (stated once, tested in tests/test_conventions.py)
 - Every random function takes ``rng``: a numpy Generator or an int seed.
 """
 
-from importlib import metadata as _metadata
+import importlib as _importlib
 
-from . import forward
-from .prior import Dataset, GaussianNoise, ModelSpace, Parameter, Scaler, make_dataset
-from .nn.network import BPNetwork
-from .nn.training import GradientDescent, History, make_trainer
-from .inversion import NetworkInversion, OODDetector, damped_least_squares, load, refine
-from .inversion.ensemble import EnsembleInversion                   # deprecated alias
-from .inversion.least_squares import levenberg_marquardt            # deprecated alias
-from .evaluation import compare_methods, evaluate
-from .workflow.scenario import Scenario, ScenarioError, load_scenario
-from .io import read_survey
+from ._compat import alias as _alias, install_aliases as _install_aliases
 
-from ._compat import install_aliases as _install_aliases
+# The public names, imported from their modules when first used (PEP 562), so
+# that ``import geoinv`` (and the ``geoinv`` command's start, which installs
+# its signal handlers first) does not wait for numpy, scipy and matplotlib.
+_EXPORTS = {
+    "forward": "forward", "io": "io",
+    "Dataset": "prior.dataset", "make_dataset": "prior.dataset",
+    "ModelSpace": "prior.model_space", "Parameter": "prior.model_space",
+    "GaussianNoise": "prior.noise", "Scaler": "prior.scaling",
+    "BPNetwork": "nn.network",
+    "GradientDescent": "nn.training", "History": "nn.training", "make_trainer": "nn.training",
+    "NetworkInversion": "inversion.network_inversion", "load": "inversion.network_inversion",
+    "damped_least_squares": "inversion.least_squares", "refine": "inversion.refine",
+    "OODDetector": "inversion.ood", "linearised_uncertainty": "inversion.uncertainty",
+    "invert_survey": "inversion.field",
+    "evaluate": "evaluation.metrics", "compare_methods": "evaluation.compare",
+    "read_survey": "io.read",
+    "Scenario": "workflow.scenario", "ScenarioError": "workflow.scenario",
+    "load_scenario": "workflow.scenario",
+    # deprecated aliases, until 0.3
+    "EnsembleInversion": "inversion.ensemble", "levenberg_marquardt": "inversion.least_squares",
+}
+
+
+def __getattr__(name):
+    if name == "__version__":
+        from importlib import metadata
+
+        try:
+            value = metadata.version("geoinv")
+        except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+            value = "0.0.0"
+    elif name in _EXPORTS:
+        module = _importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
+        value = module if name == _EXPORTS[name] else getattr(module, name)
+    else:   # an old module path (geoinv._compat) or a subpackage not imported yet
+        value = _alias(name)
+        if value is None:
+            try:
+                value = _importlib.import_module(f"{__name__}.{name}")
+            except ModuleNotFoundError as err:
+                if err.name != f"{__name__}.{name}":
+                    raise
+                raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))
+
 
 _install_aliases()
-
-try:
-    __version__ = _metadata.version("geoinv")
-except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
 
 __all__ = [
     "forward", "Dataset", "make_dataset", "evaluate", "NetworkInversion", "load",
     "ModelSpace", "Parameter", "BPNetwork", "GaussianNoise", "Scaler", "Scenario",
     "ScenarioError", "load_scenario", "GradientDescent", "History", "make_trainer",
     "damped_least_squares", "refine", "compare_methods", "OODDetector",
-    "io", "read_survey",
+    "linearised_uncertainty", "invert_survey", "io", "read_survey",
     "EnsembleInversion", "levenberg_marquardt",   # deprecated aliases, until 0.3
 ]

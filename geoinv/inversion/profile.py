@@ -35,7 +35,6 @@ from ..prior.model_space import as_generator, declared_scale, from_declared_scal
 from .misfit import data_misfit, simulate_valid
 from .refine import refine
 from ..forward import interface_depths  # noqa: F401  (moved in 0.2; importable from here too)
-from ..viz.sections import layered_section  # noqa: F401  (moved in 0.2; importable from here too)
 
 __all__ = ["PROFILE_SHAPES", "EXAMPLE_PROFILE", "Profile", "profile_models", "simulate_profile",
            "ProfileInversion", "invert_profile", "interface_depths", "layered_section"]
@@ -245,3 +244,16 @@ def invert_profile(inversion, data, sigma, *, rng=None, **lm_options):
     lsq = refine(inversion, data, sigma, models=network, rng=rng, **lm_options)
     return ProfileInversion({"network": network, "network_lm": lsq.models},
                             {"network": rms_network, "network_lm": lsq.rms}, lsq)
+
+
+def __getattr__(name):
+    """``layered_section`` moved to :mod:`geoinv.viz.sections` in 0.2; importable here until 0.3.
+
+    Looked up on first use, so that this module does not import the drawing
+    package (which imports the packages below it: a cycle at import time).
+    """
+    if name == "layered_section":
+        from ..viz.sections import layered_section
+
+        return layered_section
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

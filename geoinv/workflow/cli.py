@@ -12,23 +12,107 @@
 A SCENARIO may be a file or the name of a shipped scenario in ``scenarios/``
 (``geoinv run ves_3layer``).
 
-Bad input (a malformed scenario, a missing file, an unwritable output folder)
-prints one line ``geoinv: error: ...`` to stderr and exits with code 2,
-without a traceback; nothing half-written is left behind.
+Bad input (a malformed scenario, a missing file, an output folder that is
+not geoinv's, a scenario too large for the machine) prints one line
+``geoinv: error: ...`` to stderr and exits with code 2, without a traceback;
+nothing half-written is left behind.
+
+SIGINT (Ctrl-C), SIGTERM (``timeout``, batch schedulers) and SIGHUP (a
+closed terminal) stop a run at any moment with one line and exit code 130,
+143 or 129 (128 + the signal number); an earlier run in the output folder is
+left as it was.  See ``geoinv.workflow.output`` for the output folder and
+``geoinv.workflow.resources`` for the limits on memory
+(``GEOINV_MAX_MEMORY_GB``) and time (``GEOINV_MAX_HOURS``).
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
+import os
 from pathlib import Path
+import signal
+import sys
 
 __all__ = ["main"]
 
+_SIGNALS = tuple(getattr(signal, s) for s in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, s))
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, exit 2, like every other input error
-        self.exit(2, f"geoinv: error: {message}\n")
+
+class Interrupted(KeyboardInterrupt):
+    """A stop signal arrived; ``signum`` says which (a KeyboardInterrupt, so
+    code that cleans up on Ctrl-C cleans up on SIGTERM and SIGHUP too)."""
+
+    def __init__(self, signum):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class _StopSignals:
+    """While installed, SIGINT/SIGTERM/SIGHUP raise :class:`Interrupted` in the main thread.
+
+    ``caught`` lists the signals received, so that an interrupt which some
+    library turned into another exception (an extension module being
+    imported reports ``ImportError``) is still reported as an interrupt.  An
+    interrupt raised where Python cannot propagate it (a weakref callback or
+    ``__del__`` run by the garbage collector prints "Exception ignored" and
+    carries on) is not printed but raised again 10 ms later.  Once ``quiet``
+    is set (the interrupt is being reported), further signals are only
+    recorded.
+
+    ``last_words``: for the process's own command line, a function of the
+    signal number giving the line to print if a signal arrives after
+    ``main`` has returned (while the interpreter shuts down); the process then
+    exits with 128 + N at once instead of being killed silently.  None
+    restores the previous handlers (``main`` called from Python).
+    """
+
+    def __init__(self, last_words=None):
+        self.caught = []
+        self.quiet = False
+        self.previous = {}
+        self.previous_hook = None
+        self.last_words = last_words
+
+    def _stop(self, signum, frame):
+        self.caught.append(signum)
+        if not self.quiet:
+            raise Interrupted(signum)
+
+    def _unraisable(self, unraisable):
+        if not isinstance(unraisable.exc_value, Interrupted):
+            return self.previous_hook(unraisable)
+        import threading
+
+        timer = threading.Timer(0.01, self._again, (unraisable.exc_value.signum,))
+        timer.daemon = True
+        timer.start()
+
+    def _again(self, signum):
+        if not self.quiet and signal.getsignal(signum) == self._stop:
+            signal.raise_signal(signum)
+
+    def __enter__(self):
+        try:
+            self.previous = {s: signal.signal(s, self._stop) for s in _SIGNALS}
+        except ValueError:  # not the main thread: signals are not ours to handle
+            self.previous = {}
+        self.previous_hook, sys.unraisablehook = sys.unraisablehook, self._unraisable
+        return self
+
+    def _late(self, signum, frame):
+        try:
+            sys.stdout.flush()
+            sys.stderr.write(self.last_words(signum) + "\n")
+            sys.stderr.flush()
+        finally:
+            os._exit(128 + signum)
+
+    def __exit__(self, *exc):
+        sys.unraisablehook = self.previous_hook
+        for s, handler in self.previous.items():
+            if self.last_words is not None:
+                signal.signal(s, self._late)
+            else:
+                signal.signal(s, signal.SIG_DFL if handler is None else handler)
 
 
 SCENARIO_FOLDER = Path("scenarios")
@@ -36,7 +120,13 @@ SCENARIO_FOLDER = Path("scenarios")
 
 
 def _parser():
+    import argparse   # here, not at the top: the signal handlers come first
+
     from .. import __version__
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message):  # one line, exit 2, like every other input error
+            self.exit(2, f"geoinv: error: {message}\n")
 
     parser = _Parser(prog="geoinv", description="Geophysical inversion with BP neural networks.")
     parser.add_argument("--version", action="version", version=f"geoinv {__version__}")
@@ -108,7 +198,37 @@ def list_scenarios(folder):
 
 
 def main(argv=None):
-    """Entry point; returns the exit code (0 success, 2 bad input)."""
+    """Entry point; returns the exit code (0 success, 2 bad input, 128 + N on signal N).
+
+    ``argv=None`` (the process's command line): the signal handlers stay in
+    place until the process exits; otherwise they are restored on return.
+    """
+    written = []
+
+    def last_words(signum):
+        what = (f"{written[0]} was complete before stopping" if written else
+                "nothing was written; an earlier run in the output folder is untouched")
+        return f"geoinv: interrupted by {signal.Signals(signum).name}; {what}"
+
+    with _StopSignals(last_words if argv is None else None) as signals:   # before the imports
+        try:
+            try:
+                code = _main(argv, written, signals)
+            finally:
+                signals.quiet = signals.quiet or bool(signals.caught)
+        except BaseException:
+            if not signals.caught:
+                raise
+        else:
+            if not signals.caught:
+                return code
+        # a signal arrived: whatever it became on its way (or if a library swallowed it)
+        signals.quiet = True
+        print(last_words(signals.caught[0]), file=sys.stderr)
+        return 128 + signals.caught[0]
+
+
+def _main(argv, written, signals):
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -123,7 +243,7 @@ def main(argv=None):
         if args.command == "suggest":
             return _suggest(args)
         if args.command == "invert":
-            return _invert(args)
+            return _invert(args, written)
         scenario = load_scenario(scenario_path(args.scenario), overrides=args.overrides)
         if args.command == "check":
             sys.stdout.write(dump_toml(scenario.config))
@@ -133,19 +253,27 @@ def main(argv=None):
 
         out = Path(args.out) if args.out else Path("runs") / scenario.name
         progress = None if args.quiet else TerminalProgress(stream=sys.stderr)
-        result = run_scenario(scenario, out, progress=progress)
-    except (ScenarioError, OSError) as err:
-        print(f"geoinv: error: {err}", file=sys.stderr)
-        return 2
-    except ValueError as err:  # bad data or settings met while computing: name the file
+        try:
+            result = run_scenario(scenario, out, progress=progress)
+        except KeyboardInterrupt as exc:   # the run may have been put in place just before
+            if getattr(exc, "written", None) is not None:
+                written.append(out)
+            raise
+        written.append(out)
+    except (ScenarioError, OSError, MemoryError, ValueError) as err:
+        if signals.caught:  # an interrupt that surfaced as another error
+            raise
         source = str(getattr(args, "data", None) or getattr(args, "scenario", ""))
-        message = str(err)
-        prefix = "" if not source or message.startswith(source) else f"{source}: "
-        print(f"geoinv: error: {prefix}{message}", file=sys.stderr)
+        if isinstance(err, (ScenarioError, OSError)):
+            print(f"geoinv: error: {err}", file=sys.stderr)
+        elif isinstance(err, MemoryError):
+            print(f"geoinv: error: {source}: out of memory; lower the sample counts or "
+                  "[network] hidden, or set GEOINV_MAX_MEMORY_GB", file=sys.stderr)
+        else:  # bad data or settings met while computing: name the file
+            message = str(err)
+            prefix = "" if not source or message.startswith(source) else f"{source}: "
+            print(f"geoinv: error: {prefix}{message}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("geoinv: interrupted; nothing was written", file=sys.stderr)
-        return 130
     _summary(result)
     return 0
 
@@ -160,7 +288,7 @@ def _suggest(args):
     return 0
 
 
-def _invert(args):
+def _invert(args, written):
     from .invert import invert_file, sounding_lines, write_inversion
     from .progress import TerminalProgress
     from .run import write_folder
@@ -176,6 +304,7 @@ def _invert(args):
         return result, trained
 
     result, trained = write_folder(out, compute_and_write)
+    written.append(out)
     print(f"wrote {out}/ (models.csv, fit.csv, report.md, figures/)")
     if trained is not None:
         for line in trained.summary:

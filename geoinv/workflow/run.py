@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import json
 import platform
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -31,14 +29,17 @@ from pathlib import Path
 import pandas as pd
 
 from . import report
+from .output import MANIFEST, commit_output, discard_output
+from .output import prepare_output as _prepare_output
 from .scenario import dump_toml
 from .stages import STAGES, STREAMS, random_streams
 
 __all__ = ["RunResult", "run_scenario", "simulate_and_train", "prepare_output", "RUN_MARKER",
            "STREAMS"]
 
-RUN_MARKER = "scenario.toml"
-"""A folder holding this file (with metrics.csv) is a geoinv run folder."""
+RUN_MARKER = MANIFEST
+"""A folder holding this file (the manifest of the files geoinv wrote, with
+their hashes) is a geoinv run folder."""
 
 
 @dataclass
@@ -116,31 +117,25 @@ def simulate_and_train(scenario, progress=None):
 
 
 def prepare_output(out):
-    """Check that ``out`` can receive a run; return a fresh temporary folder.
+    """Check that ``out`` can receive a run; return where to write it.
 
-    An existing ``out`` must be empty or an earlier run's folder (it is then
-    replaced when the new run succeeds).  The temporary folder is made beside
-    ``out`` so the final rename stays on one file system.
+    ``out`` must be missing, an empty folder or an earlier run's folder
+    whose files are as geoinv wrote them (it is then replaced when the new
+    run succeeds); see ``geoinv.workflow.output``.
+
+    Returns
+    -------
+    geoinv.workflow.output.Staging
+        Write into its ``folder``; then ``commit_output`` or
+        ``discard_output``.
 
     Raises
     ------
     OSError
-        If ``out`` is a file, a non-empty folder that is not a run folder, or
-        its parent cannot be written.
+        If ``out`` is a file, a non-empty folder that is not an intact run
+        folder, or cannot be written (one line, naming the file).
     """
-    out = Path(out)
-    if out.exists():
-        if not out.is_dir():
-            raise OSError(f"output {out} exists and is not a folder")
-        contents = list(out.iterdir())
-        if contents and not (out / RUN_MARKER).exists():
-            raise OSError(f"output folder {out} is not empty and holds no earlier geoinv run; "
-                          "choose another --out")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
-    except OSError as err:
-        raise OSError(f"cannot write the output folder {out}: {err.strerror or err}") from None
+    return _prepare_output(out)
 
 
 def versions():
@@ -213,25 +208,19 @@ def run_scenario(scenario, out, progress=None):
 
 
 def write_folder(out, write):
-    """Call ``write(folder)`` on a fresh temporary folder, then put it in place as ``out``.
+    """Call ``write(folder)`` on a fresh staging folder, then put it in place as ``out``.
 
-    ``out`` is checked before ``write`` runs (see :func:`prepare_output`);
-    it is replaced only when ``write`` returned, so a failure or an
-    interrupt leaves nothing half-written.  Returns what ``write`` returned.
+    ``out`` is checked before ``write`` runs (:func:`prepare_output`); it is
+    replaced only when ``write`` returned, atomically, so a failure or an
+    interrupt leaves nothing half-written (see ``geoinv.workflow.output``).
+    Returns what ``write`` returned.
     """
-    out = Path(out)
-    tmp = prepare_output(out)
+    staging = None
     try:
-        value = write(tmp)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
+        staging = prepare_output(Path(out))
+        value = write(staging.folder)
+        commit_output(staging)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        discard_output(staging)
         raise
     return value

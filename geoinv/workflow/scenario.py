@@ -94,6 +94,8 @@ from ..prior.noise import GaussianNoise
 from .sections import (NetworkSection, OODSection, RefineSection, ReportSection, SamplesSection,
                        ScenarioError, TrainingSection, checked)
 from .._checks import check_bool, check_choice, check_float, check_int
+from .output import check_name
+from .resources import ResourceError, check_document, check_resources
 
 __all__ = ["Scenario", "ScenarioError", "load_scenario", "parse_scenario", "apply_overrides",
            "dump_toml"]
@@ -418,7 +420,11 @@ def parse_scenario(doc, name="scenario", path=None):
     unknown = sorted(set(doc) - set(TOP_LEVEL))
     if unknown:
         raise ScenarioError(f"unknown key {unknown[0]!r} (expected one of {', '.join(TOP_LEVEL)})")
-    top = {"name": _string(doc.get("name", name), "name"),
+    try:  # sizes that building the forward model would allocate (geoinv.workflow.resources)
+        check_document(doc)
+    except ResourceError as err:
+        raise ScenarioError(str(err)) from None
+    top = {"name": _run_name(_string(doc.get("name", name), "name")),
            "description": _string(doc.get("description", ""), "description"),
            "seed": _count(doc.get("seed", 0), "seed")}
     forward, resolved_forward, survey = _forward(doc, None if path is None else Path(path).parent)
@@ -426,12 +432,25 @@ def parse_scenario(doc, name="scenario", path=None):
     ood, refine = OODSection.parse(doc), RefineSection.parse(doc)
     profile = _profile(doc, forward, space) if "profile" in doc else None
     resolved_noise, noise = _noise(doc, forward, survey)
-    return Scenario(
+    scenario = Scenario(
         **top, forward=forward, space=space, noise=noise, ood=ood, refine=refine,
         samples=SamplesSection.parse(doc), network=NetworkSection.parse(doc),
         training=TrainingSection.parse(doc), report=ReportSection.parse(doc), profile=profile,
         resolved={"forward": resolved_forward, "prior": resolved_prior, "noise": resolved_noise},
         path=path, survey=survey)
+    try:  # memory and time of a run, before it allocates anything
+        check_resources(scenario.config, forward.n_data, len(space.names), scenario.trainer())
+    except ResourceError as err:
+        raise ScenarioError(str(err)) from None
+    return scenario
+
+
+def _run_name(name):
+    """A name that can be a folder: runs/<name> (geoinv.workflow.output.check_name)."""
+    try:
+        return check_name(name)
+    except ValueError as err:
+        raise ScenarioError(f"name: {err}") from None
 
 
 def apply_overrides(doc, overrides):
@@ -521,6 +540,8 @@ def load_scenario(path, overrides=(), survey=None):
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{path}: invalid TOML: {err}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
     doc = apply_overrides(doc, overrides)
     if survey is not None and isinstance(doc.get("forward"), dict) \
             and "survey" not in doc["forward"]:
