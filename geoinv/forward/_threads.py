@@ -13,9 +13,58 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["DEFAULT_THREADS", "map_chunks"]
+__all__ = ["DEFAULT_THREADS", "map_chunks", "threads_from_environment", "set_threads"]
 
-DEFAULT_THREADS = min(2, os.cpu_count() or 1)
+
+def threads_from_environment(default=None):
+    """Threads of the forward models: ``GEOINV_THREADS`` if set, else ``default``.
+
+    ``default`` None means min(2, cores): two threads halve the time of a
+    large batch on two idle cores; on a machine busy with other work, set
+    ``GEOINV_THREADS=1`` (or ``geoinv run --threads 1``).
+
+    Raises
+    ------
+    ValueError
+        If ``GEOINV_THREADS`` is not an integer >= 1.
+    """
+    text = os.environ.get("GEOINV_THREADS")
+    if text is None or not text.strip():
+        return min(2, os.cpu_count() or 1) if default is None else default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"GEOINV_THREADS must be an integer >= 1; got {text!r}")
+    return value
+
+
+def _at_import(default=None):
+    """:func:`threads_from_environment`, falling back to the default on a bad value
+    (the command line checks ``GEOINV_THREADS`` first and reports it in one line)."""
+    try:
+        return threads_from_environment(default)
+    except ValueError:
+        return min(2, os.cpu_count() or 1) if default is None else default
+
+
+DEFAULT_THREADS = _at_import()
+
+
+def set_threads(n):
+    """Run the threaded forward models (VES, MT) on ``n`` threads from now on.
+
+    Parameters
+    ----------
+    n : int
+        >= 1.
+    """
+    from .._checks import check_int
+    from . import mt, ves
+
+    n = check_int(n, "--threads (GEOINV_THREADS)", 1)
+    ves.THREADS = mt.THREADS = n
 
 _pool = None   # ((pid, n_threads), ThreadPoolExecutor)
 

@@ -82,7 +82,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import LayeredForward
-from ._threads import map_chunks
+from ._threads import _at_import, map_chunks
 from ._geometry import check_layers, magnitude_rules, short_labels, survey_vector
 
 __all__ = ["MT1D", "impedance", "apparent_resistivity_phase", "MU_0", "THREADS"]
@@ -91,7 +91,7 @@ MU_0 = 4e-7 * np.pi
 """Magnetic permeability of free space (H/m), used for every layer.  (The 2019
 SI value differs by 5e-10 relative, far below any MT data error.)"""
 
-THREADS = 1
+THREADS = _at_import(default=1)   # one thread is faster here unless GEOINV_THREADS says
 """Threads used for large batches.  1 by default: on the 2-core reference
 machine two threads gave 0.49 M soundings/s against 0.71 M on one (3 layers,
 30 periods, batches of 2000; benchmarks/bench_mt.py), the chunks being too

@@ -140,6 +140,9 @@ def _parser():
     run.add_argument("--quiet", action="store_true",
                      help="no training progress on the terminal (the summary is still printed)")
     run.add_argument("--set", dest="overrides", **overrides)
+    run.add_argument("--threads", type=int, default=None, metavar="N",
+                     help="threads of the VES and MT forward models (default: GEOINV_THREADS, "
+                          "else 2 for VES and 1 for MT); training always uses one BLAS thread")
     check = sub.add_parser("check", help="check a scenario file and print it resolved")
     check.add_argument("scenario", help="scenario TOML file, or the name of a shipped scenario")
     check.add_argument("--set", dest="overrides", **overrides)
@@ -157,6 +160,8 @@ def _parser():
                              "minimum)")
     invert.add_argument("--quiet", action="store_true", help="no training progress")
     invert.add_argument("--set", dest="overrides", **overrides)
+    invert.add_argument("--threads", type=int, default=None, metavar="N",
+                        help="threads of the VES and MT forward models")
     suggest = sub.add_parser("suggest", help="print a scenario that trains a network for a "
                                              "data file, with a prior box from the data")
     suggest.add_argument("data", help="field data file (VES or MT)")
@@ -237,6 +242,11 @@ def _main(argv, written, signals):
     from .scenario import ScenarioError, dump_toml, load_scenario
 
     try:
+        if getattr(args, "threads", None) is not None or "GEOINV_THREADS" in os.environ:
+            from ..forward._threads import set_threads, threads_from_environment
+
+            set_threads(args.threads if getattr(args, "threads", None) is not None
+                        else threads_from_environment())
         if args.command == "list":
             print("\n".join(list_scenarios(args.folder)))
             return 0

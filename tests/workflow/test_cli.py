@@ -283,3 +283,21 @@ def test_training_cut_short_while_improving_is_said(tiny, tmp_path, capsys):
     assert "warning: training stopped at max_epochs (epoch 3) while the loss was still " \
            "improving" in stdout
     assert "**warning:** training stopped at max_epochs" in (out / "report.md").read_text()
+
+
+def test_threads_of_the_forward_models(tiny, tmp_path, capsys, monkeypatch):
+    import geoinv.forward.mt as mt
+    import geoinv.forward.ves as ves
+
+    monkeypatch.setattr(ves, "THREADS", ves.THREADS)
+    monkeypatch.setattr(mt, "THREADS", mt.THREADS)
+    code = main(["run", str(tiny), "--out", str(tmp_path / "a"), "--quiet", "--threads", "1",
+                 "--set", "training.max_epochs=2"])
+    assert code == 0 and ves.THREADS == 1 and mt.THREADS == 1
+    assert main(["run", str(tiny), "--out", str(tmp_path / "b"), "--threads", "0"]) == 2
+    monkeypatch.setenv("GEOINV_THREADS", "two")
+    assert main(["run", str(tiny), "--out", str(tmp_path / "c")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "--threads (GEOINV_THREADS) must be an integer >= 1; got 0" in err[-2]
+    assert "GEOINV_THREADS must be an integer >= 1; got 'two'" in err[-1]
+    assert not (tmp_path / "b").exists() and not (tmp_path / "c").exists()
