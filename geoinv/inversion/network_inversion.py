@@ -423,6 +423,26 @@ class NetworkInversion:
                                  "outputs")
 
     # -- saving ----------------------------------------------------------------------
+    def invert(self, survey, **options):
+        """Invert a field survey: network, OOD check, network -> LM, uncertainty.
+
+        Parameters
+        ----------
+        survey : geoinv.io.Survey
+            From :func:`geoinv.read_survey`.
+        **options
+            Keyword arguments of :func:`geoinv.inversion.field.invert_survey`
+            (``refine``, ``target_rms``, ``rng``, ``widen``...).
+
+        Returns
+        -------
+        geoinv.inversion.field.SurveyInversion
+            ``.to_frame()`` one row per sounding, ``.plot(sounding)``.
+        """
+        from .field import invert_survey
+
+        return invert_survey(self, survey, **options)
+
     def save(self, path):
         """Write everything to one ``.npz`` file, atomically.
 
