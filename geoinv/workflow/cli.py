@@ -61,7 +61,9 @@ class _StopSignals:
     ``last_words``: for the process's own command line, a function of the
     signal number giving the line to print if a signal arrives after
     ``main`` has returned (while the interpreter shuts down); the process then
-    exits with 128 + N at once instead of being killed silently.  None
+    exits with 128 + N at once instead of being killed silently.  From the
+    last ``atexit`` call on, when Python is about to reset its handlers, the
+    signals are ignored: the work is done and the process is ending.  None
     restores the previous handlers (``main`` called from Python).
     """
 
@@ -113,6 +115,15 @@ class _StopSignals:
                 signal.signal(s, self._late)
             else:
                 signal.signal(s, signal.SIG_DFL if handler is None else handler)
+        if self.last_words is not None and self.previous:
+            import atexit
+
+            atexit.register(_ignore_stop_signals)
+
+
+def _ignore_stop_signals():
+    for s in _SIGNALS:
+        signal.signal(s, signal.SIG_IGN)
 
 
 SCENARIO_FOLDER = Path("scenarios")
