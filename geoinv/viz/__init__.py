@@ -32,8 +32,8 @@ from .accuracy import (plot_metric_summary, plot_misfit_by_method, plot_misfit_h
                        plot_predicted_vs_true)
 from .bodies import (body_outline, plot_anomaly_over_body, plot_body_example,
                      plot_self_potential_example, section_depth)
-from .examples import (EXAMPLE_FIGURES, example_height, plot_example, plot_example_bands,
-                       plot_examples, plot_generic_example)
+from .examples import (EXAMPLE_FIGURES, example_height, examples_height, plot_example,
+                       plot_example_bands, plot_examples, plot_generic_example)
 from .field import plot_sounding_fit, plot_survey_section
 from .layered import (layer_steps, log_depth_top, models_depth_max, plot_layered_model,
                       plot_layered_model_band)
@@ -65,7 +65,7 @@ __all__ = [
     "plot_self_potential_example",
     # examples of any forward model
     "EXAMPLE_FIGURES", "plot_example", "plot_examples", "plot_generic_example",
-    "plot_example_bands", "example_height",
+    "plot_example_bands", "example_height", "examples_height",
     # profile sections
     "plot_section", "plot_profile_sections", "position_edges", "layered_section", "mark_flags",
     # field data

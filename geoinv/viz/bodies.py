@@ -364,8 +364,8 @@ def plot_self_potential_example(forward, fig, model_true, model_pred, data_obs, 
     for e in entries:
         K, h, x0, theta = e.model
         true = e.key == "true"
-        ax_z.plot(x0, h, "o" if true else "X", color=e.style["color"], ms=8,
-                  mfc="none" if true else e.style["color"], mew=2,
+        ax_z.plot(x0, h, "o" if true else "X", color=e.style["color"], ms=9 if true else 7,
+                  mfc="none" if true else e.style["color"], mew=2, zorder=4 if true else 3,
                   label=f"{e.label}: h = {h:.3g} m, $\\theta$ = {theta:.0f}°")
         angle = np.deg2rad(theta)
         direction = np.sign(K) * np.array([np.cos(angle), np.sin(angle)])

@@ -30,7 +30,7 @@ from .style import (RESISTIVITY_LABEL, _legend_above, _prepare_figure, _style_ax
                     tex_unit)
 
 __all__ = ["EXAMPLE_FIGURES", "plot_example", "plot_examples", "plot_generic_example",
-           "plot_example_bands", "example_height"]
+           "plot_example_bands", "example_height", "examples_height"]
 
 
 def plot_generic_example(forward, fig, model_true, model_pred, data_obs, data_pred, sigma=None,
@@ -177,21 +177,58 @@ def plot_examples(forward, models_true, models_pred, data_obs, data_pred, sigma=
     Returns
     -------
     matplotlib.figure.Figure
-        One sub-figure per example; the legends in the first row only.
+        One sub-figure per example, its height in proportion to
+        :func:`example_height` (a deep body gets a taller row); the legends
+        in the first row only.
     """
+    if not isinstance(models_pred, Mapping):
+        models_pred = np.atleast_2d(np.asarray(models_pred, dtype=float))
     first = next(iter(models_pred.values())) if isinstance(models_pred, Mapping) else models_pred
     n = len(np.atleast_2d(np.asarray(first, dtype=float)))
     fig = _prepare_figure(fig, (9.0, 3.0 * n))
-    subfigs = np.atleast_1d(fig.subfigures(n, 1))
+    rows = [_row_models(models_true, models_pred, i) for i in range(n)]
+    width = fig.figure.get_figwidth()
+    subfigs = np.atleast_1d(fig.subfigures(
+        n, 1, height_ratios=[example_height(forward, r, width) for r in rows]))
     for i, sub in enumerate(subfigs):
         band = None if bands is None else {k: np.asarray(v)[:, i] for k, v in bands.items()}
-        pred = _row(models_pred, i) if isinstance(models_pred, Mapping) else \
-            np.atleast_2d(np.asarray(models_pred, dtype=float))[i]
+        pred = _row(models_pred, i)
         plot_example(
             forward, sub, _row(models_true, i), pred, _row(data_obs, i), _row(data_pred, i),
             sigma=_row(sigma, i), title=None if titles is None else titles[i],
             legend=(i == 0), bands=band)
     return fig
+
+
+def _row_models(models_true, models_pred, i):
+    """The finite models drawn in row i: (n_models, n_params)."""
+    pred = _row(models_pred, i)
+    rows = list(pred.values()) if isinstance(pred, Mapping) else [pred]
+    if models_true is not None:
+        rows.append(_row(models_true, i))
+    rows = np.array([np.asarray(r, dtype=float) for r in rows if r is not None])
+    return rows[np.isfinite(rows).all(axis=1)]
+
+
+def examples_height(forward, models_true, models_pred, width):
+    """Height (inches) of :func:`plot_examples`' figure: the sum of its rows' heights.
+
+    Parameters
+    ----------
+    forward : geoinv.forward.ForwardModel
+    models_true : array_like, shape (n_examples, n_params), or None
+    models_pred : array_like, shape (n_examples, n_params), or dict of str to it
+    width : float
+        Figure width (inches).
+
+    Returns
+    -------
+    float
+    """
+    first = next(iter(models_pred.values())) if isinstance(models_pred, Mapping) else models_pred
+    n = len(np.atleast_2d(np.asarray(first, dtype=float)))
+    return float(sum(example_height(forward, _row_models(models_true, models_pred, i), width)
+                     for i in range(n)))
 
 
 def example_height(forward, models, width):
@@ -218,6 +255,8 @@ def example_height(forward, models, width):
     if forward.kind not in ("gravity", "magnetic", "self_potential") or x is None:
         return 3.2
     models = [np.asarray(m, dtype=float) for m in np.atleast_2d(models)]
+    if not models:
+        return 3.2
     if forward.kind == "self_potential":
         depth = 1.25 * sp_section_depth(models)
     else:

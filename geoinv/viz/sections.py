@@ -18,7 +18,7 @@ from .._checks import check_choice
 from ..forward import interface_depths
 from .layered import log_depth_top
 from .style import (_GRID_KW, DEPTH_LABEL, METHOD_LABELS, POSITION_LABEL, RESISTIVITY_LABEL,
-                    _get_ax, _new_figure, _plain_number, _readable_log_ticks)
+                    _get_ax, _new_figure, _plain_number, _readable_log_ticks, model_style)
 
 __all__ = ["plot_section", "plot_profile_sections", "position_edges", "layered_section",
            "section_depth_scale", "resistivity_colorbar", "mark_flags"]
@@ -172,7 +172,8 @@ def mark_flags(ax, x, flags, label="flagged OOD"):
 
 
 def plot_section(x, models, n_layers, ax=None, depth_max=None, vmin=None, vmax=None,
-                 cmap=_CMAP, interfaces=None, title=None, depth_scale="linear", flags=None):
+                 cmap=_CMAP, interfaces=None, title=None, depth_scale="linear", flags=None,
+                 depth_top=None):
     """Stitched 1D layered models as a 2D resistivity section.
 
     Parameters
@@ -199,6 +200,8 @@ def plot_section(x, models, n_layers, ax=None, depth_max=None, vmin=None, vmax=N
         shallowest first layer.
     flags : array_like of bool, shape (n_positions,), optional
         Soundings flagged as OOD, marked along the top (:func:`mark_flags`).
+    depth_top : float, optional
+        Top of a log depth axis (m), to share it between sections.
 
     Returns
     -------
@@ -215,7 +218,7 @@ def plot_section(x, models, n_layers, ax=None, depth_max=None, vmin=None, vmax=N
         depth_max = _default_depth_max(models, n_layers)
     depth_scale = section_depth_scale(models, n_layers, depth_max, depth_scale)
     if depth_scale == "log":
-        top = log_depth_top([m[n_layers:] for m in models], depth_max)
+        top = depth_top or log_depth_top([m[n_layers:] for m in models], depth_max)
         z_edges = np.geomspace(top, depth_max, _N_DEPTH + 1)
         z_mid = np.sqrt(z_edges[1:] * z_edges[:-1])
     else:
@@ -296,6 +299,7 @@ def plot_profile_sections(x, sections, n_layers, misfits=None, fig=None, depth_m
     if depth_max is None:
         depth_max = _default_depth_max(first, n_layers)
     depth_scale = section_depth_scale(first, n_layers, depth_max, depth_scale)
+    top = log_depth_top([m[n_layers:] for v in sections.values() for m in v], depth_max)
     log_rho = np.concatenate([np.log10(m[:, :n_layers]).ravel() for m in sections.values()])
     vmin, vmax = float(np.nanmin(log_rho)), float(np.nanmax(log_rho))
 
@@ -309,7 +313,7 @@ def plot_profile_sections(x, sections, n_layers, misfits=None, fig=None, depth_m
         overlay = reference if (reference is not None and label != true) else None
         plot_section(x, models, n_layers, ax=ax, depth_max=depth_max, vmin=vmin, vmax=vmax,
                      cmap=cmap, interfaces=overlay, title=METHOD_LABELS.get(label, label),
-                     depth_scale=depth_scale,
+                     depth_scale=depth_scale, depth_top=top,
                      flags=flags if (true is None or label != true) else None)
         ax.set_xlabel("")
     # the colour bar takes its room from every panel, misfit included, so that
@@ -317,9 +321,10 @@ def plot_profile_sections(x, sections, n_layers, misfits=None, fig=None, depth_m
     resistivity_colorbar(fig, axes[0].collections[0], list(axes), vmin, vmax, shrink=0.9)
     if misfits is not None:
         ax = axes[-1]
-        for label, rms in misfits.items():
+        for i, (label, rms) in enumerate(misfits.items()):
             ax.plot(x, np.asarray(rms, dtype=float), marker=".", markersize=3, linewidth=0.8,
-                    label=METHOD_LABELS.get(label, label))
+                    label=METHOD_LABELS.get(label, label),
+                    color=model_style(label, i)["color"])
         ax.axhline(target, color="black", linestyle="--", linewidth=1.0, gid="target")
         ax.set_yscale("log")
         ax.set_ylabel("RMS misfit")
@@ -331,11 +336,10 @@ def plot_profile_sections(x, sections, n_layers, misfits=None, fig=None, depth_m
                   ncol=len(misfits), borderaxespad=0.1)
         ax.grid(True, **_GRID_KW)
     axes[-1].set_xlabel(POSITION_LABEL)
-    if flags is not None and np.any(flags):
-        handle = next((ln for a in axes for ln in a.lines if ln.get_gid() == "ood_flags"), None)
-        if handle is not None:
-            axes[0].legend(handles=[handle], loc="lower right", bbox_to_anchor=(1.0, 1.0),
-                           fontsize="small", frameon=False, borderaxespad=0.1)
+    if flags is not None:
+        flags = np.asarray(flags, dtype=bool)
+        axes[0].set_title(f"\u25bc flagged OOD: {flags.sum()} of {flags.size} soundings",
+                          loc="right", fontsize="small", color="#d62728")
     return fig
 
 

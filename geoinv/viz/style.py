@@ -312,7 +312,9 @@ def _readable_log_ticks(axis, plain=False):
         A log-scaled ``ax.xaxis`` or ``ax.yaxis`` whose limits are final.
     plain : bool
         Label the powers of ten as plain numbers (``0.1, 1, 10, 100``, as
-        depths read) when two or more are in view.
+        depths read) when two or more are in view, with the 1-2-5 steps
+        between them over less than 2 decades and the 1-3 steps over less
+        than 3.5.
     """
     lo, hi = sorted(axis.get_view_interval())
     if not lo > 0:
@@ -320,8 +322,10 @@ def _readable_log_ticks(axis, plain=False):
     powers = np.arange(np.ceil(np.log10(lo) - 1e-9), np.floor(np.log10(hi) + 1e-9) + 1)
     if powers.size >= 2:
         if plain:
-            if np.log10(hi / lo) < 2.5:      # few decades: label 1-2-5 steps as well
-                axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            decades = np.log10(hi / lo)      # few decades: label 1-2-5 or 1-3 steps as well
+            if decades < 3.5:
+                subs = (1.0, 2.0, 5.0) if decades < 2.0 else (1.0, 3.0)
+                axis.set_major_locator(LogLocator(subs=subs))
             axis.set_major_formatter(FuncFormatter(_plain_number))
             axis.set_minor_formatter(NullFormatter())
         return

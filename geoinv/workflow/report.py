@@ -123,10 +123,9 @@ def reconstruction_figures(scenario, datasets, predictions, misfits, refined=Non
             rms["network_lm"] = refined[split].rms[idx]
         split_bands = {label: b[split][:, idx] for label, b in (bands or {}).items()
                        if b.get(split) is not None}
-        drawn = np.concatenate([datasets[split].models[idx], *models.values()])
-        row = viz.example_height(forward, drawn[np.isfinite(drawn).all(axis=1)], 10.0)
+        height = viz.examples_height(forward, datasets[split].models[idx], models, 10.0)
         figures[f"reconstructions_{split}.png"] = (
-            (10, row * len(idx)),
+            (10, height),
             _examples_drawer(forward, datasets[split], idx, models, rms, split, split_bands))
     return figures
 
