@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .style import METHOD_LABELS, band_color, model_style
+from .style import band_color, model_style
 
-__all__ = ["Entry", "model_entries", "error_bars", "band_entries", "entry_legend_label"]
+__all__ = ["Entry", "model_entries", "error_bars", "band_entries"]
 
 
 @dataclass
@@ -87,11 +87,6 @@ def model_entries(model_true, model_pred, data_pred):
                              None if data_pred is None else np.asarray(data_pred, dtype=float),
                              style, "response of predicted model"))
     return entries
-
-
-def entry_legend_label(key):
-    """Readable label of a model key (``"network_lm"`` -> ``"network -> LM"``)."""
-    return METHOD_LABELS.get(key, key)
 
 
 def error_bars(sigma, n_data):

@@ -121,7 +121,7 @@ def _physical(model):
     return bool(np.isfinite(model).all() and (model > 0).all())
 
 
-def draw_layered_models(ax, entries, n_layers, bands=None, default_depth=10.0):
+def _draw_layered_models(ax, entries, n_layers, bands=None, default_depth=10.0):
     """Draw layered models on one log depth range, bands beneath, unphysical ones noted.
 
     The range runs from :func:`~geoinv.viz.layered.log_depth_top` to 3 x
@@ -234,7 +234,7 @@ def plot_ves_reconstruction(ab2, model_true, model_pred, data_obs, data_pred, n_
     else:
         fig = _prepare_figure(fig, (8.5, 3.8))
         ax_model, ax_data = fig.subplots(1, 2, width_ratios=[1, 1.25])
-    draw_layered_models(ax_model, entries, n_layers, bands=bands)
+    _draw_layered_models(ax_model, entries, n_layers, bands=bands)
 
     plot_sounding(ab2, data_obs, ax=ax_data, sigma=sigma, style="data", label="observed")
     ab2 = np.asarray(ab2, dtype=float)
@@ -387,7 +387,7 @@ def plot_mt_example(forward, fig, model_true, model_pred, data_obs, data_pred, s
     entries = model_entries(model_true, model_pred, data_pred)
     axes = fig.subplot_mosaic([["model", "rho_a"], ["model", "phase"]], width_ratios=[1, 1.35])
     ax_model, ax_rho, ax_phase = axes["model"], axes["rho_a"], axes["phase"]
-    draw_layered_models(ax_model, entries, forward.n_layers, bands=bands, default_depth=1000.0)
+    _draw_layered_models(ax_model, entries, forward.n_layers, bands=bands, default_depth=1000.0)
 
     order = np.argsort(periods)
     t = periods[order]

@@ -10,7 +10,8 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from figure_checks import close_figures, lines_with_gid, n_figures, render, scatters  # noqa: F401,E501
+from figure_checks import (close_figures, lines_with_gid, n_figures, render,  # noqa: F401
+                           scatters)
 from geoinv import viz
 
 # --------------------------------------------------------------------------
@@ -223,7 +224,8 @@ def test_misfit_by_method_shows_the_lm_curves_in_a_linear_close_up():
     zoom = ax.figure.axes[0]
     assert ax.get_xscale() == "log" and zoom.get_xscale() == "linear"
     # the LM curve rises over at least a fifth of the close-up's width
-    lm = [line for line in zoom.lines if line.get_color() == viz.model_style("network_lm")["color"]]
+    green = viz.model_style("network_lm")["color"]
+    lm = [line for line in zoom.lines if line.get_color() == green]
     x = lm[0].get_xdata()
     lo, hi = zoom.get_xlim()
     assert (x[-1] - np.sort(x)[1]) / (hi - lo) > 0.2

@@ -56,7 +56,8 @@ def test_network_then_comparison_reconstructions_replace_each_other(tmp_path):
         "network": MethodResult(predictions[s], misfits[s], np.zeros(6, int), 0.0),
         "network_lm": refined[s]}) for s in SPLITS}
     later = report.comparison_figures(comparisons, scenario, datasets, {})
-    assert {"reconstructions_test_id.png", "reconstructions_test_ood.png"} <= set(first) & set(later)
+    names = {"reconstructions_test_id.png", "reconstructions_test_ood.png"}
+    assert names <= set(first) & set(later)
     fig = _draw(later["reconstructions_test_id.png"])
     for sub in fig.subfigs:
         ax_model = sub.axes[0]
