@@ -138,8 +138,8 @@ def section_rows(fig, span, depth_range, data_height=1.6):
 
 
 def _number(value):
-    """A property value in a few characters: 600, 0.0201, -18000."""
-    return f"{value:.0f}" if 1e4 <= abs(value) < 1e7 else f"{value:.3g}"
+    """A property value in a few characters: 600, 0.0201, 9180, -18000."""
+    return f"{value:.0f}" if 1e3 <= abs(value) < 1e7 else f"{value:.3g}"
 
 
 def property_text(names, units, entries):
@@ -253,7 +253,7 @@ def plot_anomaly_over_body(fig, x, model_true, model_pred, data_obs, data_pred, 
     ax_s.set_ylim(depth_max, 0.0)
     ax_s.set_aspect("equal", adjustable="box", anchor="N")
     ax_s.set_xlabel(POSITION_LABEL)
-    ax_s.set_ylabel("depth z (m)")
+    ax_s.set_ylabel(DEPTH_LABEL)
     if property_line is not None:
         text = property_line(entries)
         if text:

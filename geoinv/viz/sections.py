@@ -327,6 +327,7 @@ def plot_profile_sections(x, sections, n_layers, misfits=None, fig=None, depth_m
                     color=model_style(label, i)["color"])
         ax.axhline(target, color="black", linestyle="--", linewidth=1.0, gid="target")
         ax.set_yscale("log")
+        _readable_log_ticks(ax.yaxis, plain=True)
         ax.set_ylabel("RMS misfit")
         if flags is not None and np.any(flags):
             for xf in x[np.asarray(flags, dtype=bool)]:
