@@ -84,7 +84,8 @@ def plot_predicted_vs_true(true, pred, names, units, log, split_labels=None,
         Empty figure to draw in; created if None.  A Figure without a layout
         engine is switched to constrained layout.
     max_cols : int, optional
-        Panels per row.
+        Most panels per row; the rows are balanced (4 panels as 2 x 2) and
+        a shorter last row is centred, so no cell stays empty.
     std : ndarray, shape (n_samples, n_params), or dict of them, optional
         Predicted standard deviation in the declared scale (decades for log
         parameters, e.g. an ensemble's spread), drawn as vertical error bars
@@ -149,8 +150,8 @@ def plot_predicted_vs_true(true, pred, names, units, log, split_labels=None,
                 f"got {low.size} and {high.size}"
             )
 
-    n_cols = min(max_cols, n_params)
-    n_rows = math.ceil(n_params / n_cols)
+    n_rows = math.ceil(n_params / max_cols)
+    n_cols = math.ceil(n_params / n_rows)          # balanced rows: 4 panels as 2 x 2
     fig = _prepare_figure(fig, (3.1 * n_cols, 3.1 * n_rows + 0.5))
     axes = _centred_panels(fig, n_params, n_rows, n_cols)
 

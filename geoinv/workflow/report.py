@@ -75,8 +75,9 @@ def network_figures(scenario, datasets, predictions, std, members, misfits, metr
             space.names, space.units, space.log, bounds=(space.low, space.high), fig=fig,
             std={s: std[s] for s in SPLITS} if std else None)
 
-    figures["predicted_vs_true.png"] = ((12, 3.6 * int(np.ceil(space.n_params / 3)) + 0.4),
-                                        predicted_vs_true)
+    rows = int(np.ceil(space.n_params / 3))
+    columns = int(np.ceil(space.n_params / rows))
+    figures["predicted_vs_true.png"] = ((4.0 * columns, 3.6 * rows + 0.4), predicted_vs_true)
     figures["metrics_summary.png"] = ((7, 4.2), lambda fig: viz.plot_metric_summary(
         metrics, metric="median_rel_err", ax=fig.add_subplot()))
     figures["misfit.png"] = ((6.5, 4), lambda fig: viz.plot_misfit_histogram(

@@ -232,3 +232,10 @@ def test_misfit_by_method_shows_the_lm_curves_in_a_linear_close_up():
     assert lo <= 0.0 and hi >= 1.2 * 2                                 # target well inside
     render(ax.figure)
     assert ax.get_legend().get_window_extent().y1 < ax.get_window_extent().y0   # legend below
+
+
+def test_predicted_vs_true_four_parameters_as_two_by_two():
+    true = sample_models(10, LOW[:4], HIGH[:4], 7)
+    fig = viz.plot_predicted_vs_true(true, true, NAMES[:4], UNITS[:4], LOG[:4])
+    rows = sorted({round(ax.get_position().y0, 3) for ax in fig.axes})
+    assert len(fig.axes) == 4 and len(rows) == 2
