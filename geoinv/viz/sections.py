@@ -24,6 +24,7 @@ __all__ = ["plot_section", "plot_profile_sections", "position_edges", "layered_s
            "section_depth_scale", "resistivity_colorbar", "mark_flags"]
 
 _CMAP = "viridis"
+_FLAG_Y = 0.95                 # height of the OOD marks, in axes fraction
 _N_DEPTH = 300                 # depth samples of a section: staircase <= depth_max / 300
 
 
@@ -156,8 +157,8 @@ def mark_flags(ax, x, flags, label="flagged OOD"):
     Returns
     -------
     matplotlib.lines.Line2D or None
-        Red downward triangles at the top edge (``gid="ood_flags"``), or
-        None if nothing is flagged.
+        Red downward triangles just inside the top edge (y = 0.95 of the
+        axes height, ``gid="ood_flags"``), or None if nothing is flagged.
     """
     flags = np.asarray(flags, dtype=bool)
     if flags.shape != np.shape(x):
@@ -165,8 +166,8 @@ def mark_flags(ax, x, flags, label="flagged OOD"):
                          f"got {flags.shape}")
     if not flags.any():
         return None
-    (line,) = ax.plot(np.asarray(x)[flags], np.ones(flags.sum()), "v", color="#d62728",
-                      ms=5, mec="white", mew=0.5, transform=ax.get_xaxis_transform(),
+    (line,) = ax.plot(np.asarray(x)[flags], np.full(flags.sum(), _FLAG_Y), "v", color="#d62728",
+                      ms=6, mec="white", mew=0.6, transform=ax.get_xaxis_transform(),
                       clip_on=False, zorder=5, gid="ood_flags", label=label)
     return line
 
