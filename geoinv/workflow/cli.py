@@ -254,7 +254,8 @@ def _main(argv, written, signals):
 
     try:
         if getattr(args, "threads", None) is not None or "GEOINV_THREADS" in os.environ:
-            from ..forward._threads import set_threads, threads_from_environment
+            from ..forward import set_threads
+            from ..forward._threads import threads_from_environment
 
             set_threads(args.threads if getattr(args, "threads", None) is not None
                         else threads_from_environment())
