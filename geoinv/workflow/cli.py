@@ -293,7 +293,10 @@ def _main(argv, written, signals):
                   "[network] hidden, or set GEOINV_MAX_MEMORY_GB", file=sys.stderr)
         else:  # bad data or settings met while computing: name the file
             message = str(err)
-            prefix = "" if not source or message.startswith(source) else f"{source}: "
+            named = [str(v) for v in (getattr(args, k, None) for k in ("data", "network",
+                                                                       "scenario")) if v]
+            prefix = ("" if not source or any(message.startswith(n) for n in named)
+                      else f"{source}: ")
             print(f"geoinv: error: {prefix}{message}", file=sys.stderr)
         return 2
     _summary(result)
