@@ -16,7 +16,6 @@ from matplotlib.figure import Figure
 from .. import viz
 from ..viz import METHOD_LABELS, plot_misfit_by_method, plot_profile_sections
 from ..evaluation.metrics import FIT_FRACTION, FIT_THRESHOLD, metric_key, simulate_valid
-from ..prior.noise import sigma_to_data_space   # error bars in data units
 
 __all__ = ["write_figures", "write_report", "header", "example_indices", "training_summary",
            "network_figures", "reconstruction_figures", "network_section", "ood_section",
@@ -144,10 +143,12 @@ def _examples_drawer(forward, ds, idx, models, rms, split, bands):
         responses = {k: simulate_valid(forward, m) for k, m in models.items()}
         titles = [f"{SPLIT_TITLES[split]} #{i}: " + _rms_text({k: v[j] for k, v in rms.items()})
                   for j, i in enumerate(idx)]
+        # sigma is in the error space (decades on log columns): exact bars in data
+        # units, d 10**(-/+ sigma), symmetric on the log axes they are drawn on
+        bars = np.array([viz.error_bar_lengths(d, s, forward.data_log_mask)
+                         for d, s in zip(ds.data[idx], ds.sigma[idx])])
         viz.plot_examples(forward, ds.models[idx], models, ds.data[idx], responses,
-                          sigma=sigma_to_data_space(ds.sigma[idx], ds.data[idx],
-                                                    forward.data_log_mask),
-                          titles=titles, fig=fig, bands=bands or None)
+                          sigma=bars, titles=titles, fig=fig, bands=bands or None)
     return draw
 
 

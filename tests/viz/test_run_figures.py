@@ -31,7 +31,7 @@ def _setup(n=6, seed=0):
     for split in SPLITS:
         models = 10 ** rng.uniform(np.log10(SPACE.low), np.log10(SPACE.high), (n, 5))
         data = VES_3.simulate(models)
-        datasets[split] = Dataset(models, data, data, 0.02 * data)
+        datasets[split] = Dataset(models, data, data, np.full_like(data, 0.01))   # decades
         predictions[split] = models * 1.3
         misfits[split] = np.linspace(0.5, 8.0, n)
         misfits[split][-1] = np.nan                              # an unphysical prediction
@@ -102,3 +102,18 @@ def test_profile_sections_mark_the_detector_flags():
     assert len(marks) == 2                                       # network, network -> LM
     np.testing.assert_array_equal(marks[0].get_xdata(), x[6:])
     assert fig.axes[0].get_yscale() == "log"                     # 0.5 m top layer of 14 m
+
+
+def test_error_bars_of_the_examples_are_the_error_space_decades():
+    from matplotlib.container import ErrorbarContainer
+
+    scenario, datasets, predictions, misfits, _ = _setup()
+    fig = _draw(report.reconstruction_figures(scenario, datasets, predictions,
+                                              misfits)["reconstructions_test_id.png"])
+    idx = report.example_indices(misfits["test_id"], 3)
+    ax_data = fig.subfigs[0].axes[1]
+    (container,) = [c for c in ax_data.containers if isinstance(c, ErrorbarContainer)]
+    segments = np.array(container.lines[2][0].get_segments())
+    d = datasets["test_id"].data[idx[0]]
+    np.testing.assert_allclose(segments[:, 0, 1], d * 10 ** -0.01)      # 0.01 decades
+    np.testing.assert_allclose(segments[:, 1, 1], d * 10 ** 0.01)
