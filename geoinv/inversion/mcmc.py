@@ -93,7 +93,7 @@ class ChainResult:
     steps: np.ndarray
 
 
-def run_chains(chi2, x0, archive=None, *, sampler="de_mcz", n_steps=4000, max_steps=None,
+def run_chains(chi2, x0, archive=None, *, chi2_x0=None, sampler="de_mcz", n_steps=4000, max_steps=None,
                thin=4, target_ess=200.0, max_r_hat=1.01, rng):
     """Run the chains of every target in rounds until each has converged.
 
@@ -107,6 +107,8 @@ def run_chains(chi2, x0, archive=None, *, sampler="de_mcz", n_steps=4000, max_st
         Start of every chain, each with a finite ``chi2``.
     archive : ndarray, shape (n, m0, p), optional
         Initial archive of ``"de_mcz"`` (``m0 >= 2``); default ``x0``.
+    chi2_x0 : ndarray, shape (n, n_chains), optional
+        ``chi2`` of ``x0`` if known (saves its evaluation).
     sampler : {"de_mcz", "stretch"}
     n_steps : int
         Steps per round.
@@ -127,7 +129,7 @@ def run_chains(chi2, x0, archive=None, *, sampler="de_mcz", n_steps=4000, max_st
     max_steps = n_steps if max_steps is None else max_steps
     n_keep = n_steps // (2 * thin)
     x = x0.copy()
-    c = chi2(np.arange(n), x)
+    c = chi2(np.arange(n), x) if chi2_x0 is None else np.array(chi2_x0, dtype=np.float64)
     stored = np.empty((n, n_chains, max_steps // thin + 1, p))
     stored_chi2 = np.empty(stored.shape[:3])
     accepted = np.zeros(n)

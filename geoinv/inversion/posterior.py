@@ -452,12 +452,13 @@ def sample_posterior(forward, space, data, sigma, start, *, n_steps=4000, max_st
         archive_chi2 = np.concatenate([archive_chi2, post(np.arange(n), extra)], axis=1)
     best = np.argsort(archive_chi2, axis=1, kind="stable")[:, :n_chains]
     x0 = np.take_along_axis(archive, best[:, :, None], axis=1)
-    if not np.isfinite(np.take_along_axis(archive_chi2, best, axis=1)).all():
-        dead = ~np.isfinite(np.take_along_axis(archive_chi2, best, axis=1)).all(axis=1)
+    chi2_x0 = np.take_along_axis(archive_chi2, best, axis=1)
+    if not np.isfinite(chi2_x0).all():
+        dead = ~np.isfinite(chi2_x0).all(axis=1)
         raise ValueError(f"start rows {format_rows(np.flatnonzero(dead))}: fewer than "
                          f"{n_chains} start draws are physical and inside the search box")
 
-    chains = run_chains(post, x0, archive, sampler=sampler, n_steps=n_steps,
+    chains = run_chains(post, x0, archive, chi2_x0=chi2_x0, sampler=sampler, n_steps=n_steps,
                         max_steps=max_steps, thin=thin, target_ess=target_ess,
                         max_r_hat=max_r_hat, rng=rng)
     samples = post.models(chains.states.reshape(n, -1, p))
