@@ -176,6 +176,9 @@ class PosteriorResult:
         Parameter names.
     log : ndarray of bool, shape (n_params,)
         Which parameters are declared in log10.
+    low, high : ndarray, shape (n_params,)
+        The search box, i.e. the support of the uniform prior (the prior box
+        widened by ``widen``), physical units.
     n_chains : int
     target_ess, max_r_hat : float
         The convergence criterion used.
@@ -191,6 +194,8 @@ class PosteriorResult:
     forward_calls: np.ndarray
     names: list
     log: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
     n_chains: int
     target_ess: float = 200.0
     max_r_hat: float = 1.01
@@ -466,7 +471,8 @@ def sample_posterior(forward, space, data, sigma, start, *, n_steps=4000, max_st
         samples=samples, chi2=chains.chi2.reshape(n, -1), acceptance=chains.acceptance,
         r_hat=chains.r_hat, ess=chains.ess, converged=chains.converged, steps=chains.steps,
         forward_calls=post.calls, names=list(space.names), log=space.log.copy(),
-        n_chains=n_chains, target_ess=target_ess, max_r_hat=max_r_hat)
+        low=post.models(u_low), high=post.models(u_high), n_chains=n_chains,
+        target_ess=target_ess, max_r_hat=max_r_hat)
 
 
 def _fold(u, u_low, u_high):
