@@ -52,14 +52,31 @@ from scipy.stats import chi2 as chi2_distribution
 from .._checks import check_float
 from .posterior import chi_square
 
-__all__ = ["dar_zarrouk", "dar_zarrouk_names", "dar_zarrouk_frame", "equivalence_bound",
-           "EquivalenceLimits", "equivalence_limits"]
+__all__ = ["layer_count", "dar_zarrouk", "dar_zarrouk_names", "dar_zarrouk_frame",
+           "equivalence_bound", "EquivalenceLimits", "equivalence_limits"]
 
 _BISECTIONS = 12
 
 
-def _n_layers(n_params, names=None):
-    """Number of layers N of a model vector [rho_1..rho_N, h_1..h_(N-1)]."""
+def layer_count(n_params, names=None):
+    """Number of layers N of a layered model vector ``[rho_1..rho_N, h_1..h_(N-1)]``.
+
+    Parameters
+    ----------
+    n_params : int
+        ``2 N - 1``.
+    names : sequence of str, optional
+        Parameter names, checked to be ``rho_1 .. rho_N, h_1 .. h_(N-1)``.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If ``n_params`` is even or the names are not those of a layered model.
+    """
     if n_params % 2 == 0:
         raise ValueError(f"a layered model has 2 N - 1 parameters; got {n_params}")
     n = (n_params + 1) // 2
@@ -92,7 +109,7 @@ def dar_zarrouk(models):
     ([0.05, 2.0], [500.0, 200.0])
     """
     models = np.asarray(models, dtype=np.float64)
-    n = _n_layers(models.shape[-1])
+    n = layer_count(models.shape[-1])
     rho, h = models[..., :n - 1], models[..., n:]
     return h / rho, h * rho
 
@@ -118,7 +135,7 @@ def dar_zarrouk_frame(posterior, level=0.9):
         (S for conductances, ohm.m^2 for transverse resistances).
     """
     level = check_float(level, "level", 0.0, 1.0, low_open=True, high_open=True)
-    n = _n_layers(len(posterior.names), posterior.names)
+    n = layer_count(len(posterior.names), posterior.names)
     S, T = dar_zarrouk(posterior.samples)
     pct = f"{100 * level:g}"
     columns = {}
