@@ -24,6 +24,8 @@ Quantities: every model parameter and, for a layered model
 T are computed; for the linearised covariance they follow by the delta
 method (``log10 S = log10 h - log10 rho`` is linear in the log parameters).
 
+How well the sampler did is summarised by :func:`convergence_rows`.
+
 Metric rows, in the layout of ``metrics.csv`` (``split, quantity, metric,
 value``), with ``L = 100 level`` (90 by default):
 
@@ -43,11 +45,11 @@ from scipy.stats import norm
 
 from .._checks import check_float
 from ..inversion.equivalence import dar_zarrouk, dar_zarrouk_names, layer_count
-from ..inversion.posterior import linearised_covariance
+from ..inversion.likelihood import linearised_covariance
 from .metrics import declared_scale
 
 __all__ = ["interval_rows", "posterior_calibration", "ensemble_calibration",
-           "linearised_calibration", "gaussian_intervals"]
+           "linearised_calibration", "gaussian_intervals", "convergence_rows"]
 
 _COLUMNS = ["split", "quantity", "metric", "value"]
 
@@ -155,8 +157,9 @@ def gaussian_intervals(centre, sd, log, level=0.9):
     z = norm.ppf((1 + level) / 2)
     log = np.asarray(log, dtype=bool)
     low, high = centre - z * np.asarray(sd), centre + z * np.asarray(sd)
-    to_physical = lambda x: np.where(log, 10.0 ** np.where(log, x, 0.0), x)   # noqa: E731
-    return to_physical(low), to_physical(high)
+    with np.errstate(over="ignore"):       # an unresolved direction: an infinite interval
+        return (np.where(log, 10.0 ** np.where(log, low, 0.0), low),
+                np.where(log, 10.0 ** np.where(log, high, 0.0), high))
 
 
 def ensemble_calibration(members, true_models, space, split, level=0.9):
@@ -239,3 +242,33 @@ def linearised_calibration(forward, space, data, sigma, models, true_models, spl
             low, high = gaussian_intervals(np.log10(derived), np.sqrt(var), True, level)
             rows += interval_rows(truth, low, high, names, True, "linearised", level)
     return _frame(rows, split)
+
+
+def convergence_rows(posterior, split):
+    """How the sampling went, as ``metrics.csv`` rows (quantity ``all``).
+
+    Parameters
+    ----------
+    posterior : geoinv.inversion.posterior.PosteriorResult
+    split : str
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``n_soundings@posterior``, ``fraction_converged@posterior`` (split
+        R-hat < ``max_r_hat`` and ESS >= ``target_ess`` for every
+        parameter), ``median_min_ess@posterior``,
+        ``median_max_r_hat@posterior``, ``mean_steps@posterior``,
+        ``forward_calls_per_sounding@posterior`` (mean) and
+        ``mean_acceptance@posterior``.
+    """
+    rows = [
+        ("all", "n_soundings", float(len(posterior))),
+        ("all", "fraction_converged", float(np.mean(posterior.converged))),
+        ("all", "median_min_ess", float(np.median(posterior.ess.min(axis=1)))),
+        ("all", "median_max_r_hat", float(np.median(posterior.r_hat.max(axis=1)))),
+        ("all", "mean_steps", float(np.mean(posterior.steps))),
+        ("all", "forward_calls_per_sounding", float(np.mean(posterior.forward_calls))),
+        ("all", "mean_acceptance", float(np.mean(posterior.acceptance))),
+    ]
+    return _frame([(q, f"{m}@posterior", v) for q, m, v in rows], split)

@@ -50,7 +50,7 @@ import pandas as pd
 from scipy.stats import chi2 as chi2_distribution
 
 from .._checks import check_float
-from .posterior import chi_square
+from .likelihood import chi_square
 
 __all__ = ["layer_count", "dar_zarrouk", "dar_zarrouk_names", "dar_zarrouk_frame",
            "equivalence_bound", "EquivalenceLimits", "equivalence_limits"]

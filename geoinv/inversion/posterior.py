@@ -9,7 +9,8 @@ the posterior of the model ``m`` is ::
     chi2(m) = sum_i ((g(d_i) - g(f_i(m))) / s_i)**2,
 
 the data-space convention of :mod:`geoinv.inversion.least_squares` (so that
-``chi2 = 2 phi`` of its damped least squares): ``g`` is log10 on the columns
+``chi2 = 2 phi`` of its damped least squares; :mod:`geoinv.inversion.likelihood`
+computes it): ``g`` is log10 on the columns
 of ``forward.data_log_mask`` (apparent resistivities) and the identity
 elsewhere (phases), and ``s = sigma / (ln(10) |d|)`` on log columns,
 ``s = sigma`` elsewhere.  The prior is uniform in the *declared scale* of
@@ -26,14 +27,17 @@ soundings' chains advancing together: one batched ``simulate`` call per
 step.  Why this sampler: a three-layer sounding's posterior is not an
 ellipse but a thin valley of constant conductance S = h / rho (or transverse
 resistance T = h rho) that bends into the box walls where the middle layer
-vanishes (an L or a triangle in log rho_2, log h_2) -- see the figures of
-:mod:`geoinv.viz.posterior`.  Measured on ves_3layer (benchmarks/
-bench_posterior.py), jumps along differences of an archive of past states
-mix several times faster per forward call there than the affine-invariant
-stretch move (its walkers' differences cut across the bend), and four
-chains per sounding make R-hat affordable where an ensemble of 32 walkers
-must each be long.  Soundings that have not converged after ``n_steps`` run
-``n_steps`` more, up to ``max_steps``.
+vanishes (an L or a triangle in log rho_2, log h_2), often with a funnel in
+h_1 -- see the figures of :mod:`geoinv.viz.posterior`.  Jumps along
+differences of an archive of past states follow that shape where the
+differences between the walkers of the affine-invariant stretch move cut
+across it, and four chains per sounding make R-hat (which needs every chain
+to be long) affordable.  Measured on the first 100 ves_3layer ID soundings
+(benchmarks/bench_posterior.py --compare-stretch), within 16,000 steps:
+59 % converged with DE-MCz and 4 chains (40,000 forward calls per
+sounding), 5 % with the stretch move and 12 walkers (170,000).  Soundings
+that have not converged after ``n_steps`` run ``n_steps`` more, up to
+``max_steps``.
 
 Start
 -----
@@ -58,6 +62,22 @@ Forward-call unit
 One simulated model, as in :mod:`geoinv.inversion.least_squares`: proposals
 outside the box or unphysical are rejected without a call; the start costs
 ``n_params + 1`` (the Jacobian) and ``10 n_params`` (the archive).
+
+Use
+---
+The pieces a run or ``geoinv invert`` strings together, for soundings
+``data``, ``sigma`` (and, on synthetic tests, the true ``models``)::
+
+    lm = refine(inversion, data, sigma, rng=seed)                     # network -> LM
+    post = sample_posterior(forward, space, data, sigma, lm.models, rng=seed,
+                            widen=0.0)      # 0: ID tests; the OOD shell or LM's 0.5 otherwise
+    post.to_frame(0.9)                      # per sounding: median, 90 % interval, convergence
+    equivalence.dar_zarrouk_frame(post)     # S_i, T_i medians and intervals (layered models)
+    equivalence.equivalence_limits(post, forward, data, sigma).to_frame()
+    calibration.posterior_calibration(post, models, split)      # metrics.csv rows
+    calibration.convergence_rows(post, split)
+
+and the figures of :mod:`geoinv.viz.posterior` take ``post.samples[i]``.
 """
 
 from __future__ import annotations
@@ -67,86 +87,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._checks import check_choice, check_float, check_int, format_rows
+from .._checks import check_choice, check_float, check_int, check_rows, format_rows
 from ..prior.model_space import as_generator
-from .least_squares import search_bounds, weighted_jacobian
+from .least_squares import search_bounds
+from .likelihood import chi_square, linearised_covariance, log_data_mask
 from .mcmc import SAMPLERS, run_chains
 
-__all__ = ["PosteriorResult", "sample_posterior", "chi_square", "error_space",
-           "linearised_covariance"]
+__all__ = ["PosteriorResult", "sample_posterior"]
 
-_LN10 = np.log(10.0)
 _ARCHIVE_PER_PARAM = 10    # initial archive: 10 p draws (ter Braak & Vrugt 2008)
-
-
-def error_space(forward, data, sigma, *, data_scale="auto"):
-    """The data and their standard deviations in the space the misfit is measured in.
-
-    Parameters
-    ----------
-    forward : geoinv.forward.ForwardModel
-        Its ``data_log_mask`` marks the columns measured in log10.
-    data : array_like, shape (..., n_data)
-        Observed data, physical units; > 0 on log columns.
-    sigma : array_like, broadcastable to ``data``
-        Standard deviations, data units, > 0.
-    data_scale : {"auto", "log", "linear"}
-        As in :func:`geoinv.inversion.least_squares.levenberg_marquardt`.
-
-    Returns
-    -------
-    g_obs : ndarray, shape of ``data``
-        log10 of the data on log columns, the data elsewhere.
-    s : ndarray, shape of ``data``
-        ``sigma / (ln(10) |d|)`` (decades) on log columns, ``sigma`` elsewhere.
-    log_data : ndarray of bool, shape (n_data,)
-    """
-    log_data = _log_mask(forward, data_scale)
-    data = np.asarray(data, dtype=np.float64)
-    sigma = np.broadcast_to(np.asarray(sigma, dtype=np.float64), data.shape)
-    safe = np.where(log_data, np.abs(data), 1.0)
-    g_obs = np.where(log_data, np.log10(np.where(log_data, safe, 1.0)), data)
-    return g_obs, np.where(log_data, sigma / (_LN10 * safe), sigma), log_data
-
-
-def chi_square(forward, data, sigma, predicted, *, data_scale="auto"):
-    """Weighted misfit ``chi2 = sum(((g(d) - g(f)) / s)**2)`` of predicted data.
-
-    The same misfit as the damped least squares minimise (``chi2 = 2 phi``,
-    :mod:`geoinv.inversion.least_squares`); the log-likelihood of the
-    posterior is ``-chi2 / 2``.
-
-    Parameters
-    ----------
-    forward : geoinv.forward.ForwardModel
-    data : array_like, shape (n_soundings, n_data)
-    sigma : array_like, broadcastable to ``data``
-    predicted : array_like, shape (n_soundings, n_data) or (n_soundings, k, n_data)
-        Simulated data of one or ``k`` models per sounding.
-    data_scale : {"auto", "log", "linear"}
-
-    Returns
-    -------
-    chi2 : ndarray, shape (n_soundings,) or (n_soundings, k)
-        ``inf`` where a predicted datum is not finite or <= 0 on a log column.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from geoinv.forward import VES
-    >>> ves = VES(np.geomspace(1, 100, 10), n_layers=2)
-    >>> d = ves.simulate([[100.0, 10.0, 5.0]])
-    >>> round(float(chi_square(ves, d, 0.02 * d, 1.02 * d)[0]), 3)   # 1 sigma off: ~1 per datum
-    9.804
-    """
-    g_obs, s, log_data = error_space(forward, data, sigma, data_scale=data_scale)
-    predicted = np.asarray(predicted, dtype=np.float64)
-    if predicted.ndim == 3:
-        g_obs, s = g_obs[:, None, :], s[:, None, :]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g = np.where(log_data, np.log10(np.where(predicted > 0, predicted, np.nan)), predicted)
-        chi2 = np.sum(((g_obs - g) / s) ** 2, axis=-1)
-    return np.where(np.isfinite(chi2), chi2, np.inf)
 
 
 @dataclass
@@ -312,45 +261,6 @@ class _LogPosterior:
         return chi2
 
 
-def linearised_covariance(forward, space, data, sigma, models, *, damping=0.0,
-                          data_scale="auto"):
-    """Linearised posterior covariance ``(J^T J + damping I)^-1`` in the declared scale.
-
-    ``J`` is the weighted Jacobian of the least-squares misfit
-    (:func:`least_squares.weighted_jacobian`, per box width of the declared
-    scale), so with ``damping = 0`` this is the classical covariance
-    ``(G^T C_d^-1 G)^-1`` of the model at a least-squares solution, mapped
-    to the declared scale (decades for log parameters).  ``damping > 0``
-    adds a Gaussian prior of ``1 / sqrt(damping)`` box widths on every
-    parameter; without it a direction the data do not see has an infinite
-    (here: huge) variance.
-
-    Parameters
-    ----------
-    forward, space, data, sigma
-        As in :func:`sample_posterior`.
-    models : array_like, shape (n_soundings, n_params)
-        Where to linearise (e.g. the LM solutions), physical units.
-    damping : float
-        >= 0, per squared box width.
-    data_scale : {"auto", "log", "linear"}
-
-    Returns
-    -------
-    cov : ndarray, shape (n_soundings, n_params, n_params)
-        Declared scale (log10 units for log parameters).
-    """
-    damping = check_float(damping, "damping", 0.0)
-    J = weighted_jacobian(forward, space, data, sigma, models, data_scale=data_scale)
-    A = J.transpose(0, 2, 1) @ J + damping * np.eye(space.n_params)
-    # eigen-decomposition: a singular J^T J gives a huge, not a failing, variance
-    values, vectors = np.linalg.eigh(A)
-    values = np.maximum(values, 1e-12 * np.maximum(values[:, -1:], 1e-300))
-    cov_u = (vectors / values[:, None, :]) @ vectors.transpose(0, 2, 1)
-    width = space.scaled_high - space.scaled_low
-    return cov_u * width[:, None] * width[None, :]
-
-
 def sample_posterior(forward, space, data, sigma, start, *, n_steps=4000, max_steps=None,
                      n_chains=4, thin=4, widen=0.0, target_ess=200.0, max_r_hat=1.01,
                      sampler="de_mcz", data_scale="auto", rng=None):
@@ -424,7 +334,7 @@ def sample_posterior(forward, space, data, sigma, start, *, n_steps=4000, max_st
     (True, True)
     """
     rng = as_generator(rng)
-    log_data = _log_mask(forward, data_scale)
+    log_data = log_data_mask(forward, data_scale)
     data, sigma = _check_data(forward, space, data, sigma, log_data)
     n, p = data.shape[0], space.n_params
     sampler = check_choice(sampler, "sampler", SAMPLERS)
@@ -502,31 +412,18 @@ def _initial_archive(post, forward, space, start, data_scale, rng):
     return archive, post(np.arange(n), archive)
 
 
-def _log_mask(forward, data_scale):
-    check_choice(data_scale, "data_scale", ("auto", "log", "linear"))
-    if data_scale == "auto":
-        return forward.data_log_mask
-    return np.full(forward.n_data, data_scale == "log")
-
-
 def _check_data(forward, space, data, sigma, log_data):
     """Shapes and signs of data and sigma; returns float64 arrays (n, n_data)."""
     if space.n_params != forward.n_params:
         raise ValueError(f"space has {space.n_params} parameters but {type(forward).__name__} "
                          f"has {forward.n_params}")
-    data = np.asarray(data, dtype=np.float64)
-    if data.ndim == 1:
-        data = data[np.newaxis, :]
-    if data.ndim != 2 or data.shape[1] != forward.n_data:
-        raise ValueError(f"data must have shape (n_soundings, {forward.n_data}); "
-                         f"got {np.shape(data)}")
+    data = check_rows(np.atleast_2d(data), "data", forward.n_data, width_name="forward.n_data")
     try:
         sigma = np.broadcast_to(np.asarray(sigma, dtype=np.float64), data.shape).copy()
     except ValueError:
         raise ValueError(f"sigma of shape {np.shape(sigma)} does not broadcast to data "
                          f"{data.shape}") from None
     for bad, name, problem in (
-            (~np.isfinite(data).all(axis=1), "data", "hold NaN or infinite values"),
             (~(np.isfinite(sigma) & (sigma > 0)).all(axis=1), "sigma", "must be finite and > 0"),
             ((data[:, log_data] <= 0).any(axis=1), "data", "are <= 0 on a log10-scaled column")):
         if bad.any():

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from geoinv import ModelSpace, Parameter
-from geoinv.evaluation.calibration import (ensemble_calibration, gaussian_intervals,
+from geoinv.evaluation.calibration import (convergence_rows, ensemble_calibration,
+                                           gaussian_intervals,
                                            interval_rows, linearised_calibration,
                                            posterior_calibration)
 from geoinv.inversion.posterior import PosteriorResult, sample_posterior
@@ -61,6 +62,10 @@ def test_posterior_rows_include_conductance_and_transverse_resistance():
     assert value(frame, "S_1", "coverage_90@posterior") == 0.5
     assert value(frame, "T_1", "median_width_90@posterior") == pytest.approx(1.8)
     assert list(frame.quantity.unique()) == ["rho_1", "rho_2", "h_1", "S_1", "T_1"]
+    rows = convergence_rows(post, "test_id")
+    assert value(rows, "all", "fraction_converged@posterior") == 1.0
+    assert value(rows, "all", "median_min_ess@posterior") == 1e3
+    assert value(rows, "all", "n_soundings@posterior") == 2
 
 
 def test_ensemble_rows_from_the_members_spread():

@@ -6,8 +6,8 @@ import pytest
 from geoinv import ModelSpace, Parameter
 from geoinv.forward import VES, ForwardModel
 from geoinv.inversion.least_squares import _Problem
-from geoinv.inversion.posterior import (chi_square, error_space, linearised_covariance,
-                                        sample_posterior)
+from geoinv.inversion.likelihood import chi_square, error_space, linearised_covariance
+from geoinv.inversion.posterior import sample_posterior
 
 
 class Linear(ForwardModel):
