@@ -3,7 +3,8 @@
 For each scenario (ves_3layer and mt_3layer by default) the network is trained
 as ``geoinv run`` does (``geoinv.workflow.run.simulate_and_train``), the first
 ``--n`` ID test soundings are inverted network -> LM
-(``geoinv.inversion.refine.refine``) and their posteriors sampled together
+(``geoinv.inversion.refine.refine``) and their posteriors sampled in batches
+of ``--batch`` soundings together
 (``geoinv.inversion.posterior.sample_posterior``, uniform prior on the
 training box).  Printed:
 
@@ -14,10 +15,12 @@ training box).  Printed:
   (``@ensemble``);
 * the same widths for H-type soundings (rho_2 below both neighbours: S_2 is
   what the data fix) and K-type ones (rho_2 above both: T_2);
+* the equivalence limits (chi2 <= chi2_min + chi-square 90 % quantile of M
+  dof): how often they hold the truth and how wide they are;
 * convergence (split R-hat < 1.01 and ESS >= 200 for every parameter): the
-  fraction converged, steps, forward calls, and seconds per sounding -- for
-  the whole batch and for the converged soundings (their share of the
-  forward calls times the wall time, divided by their number);
+  fraction converged, steps, forward calls, and seconds per sounding of the
+  first batch -- for the whole batch and for its converged soundings (their
+  share of the forward calls times the wall time, divided by their number);
 * the load: the 1-minute load average and a fixed forward-model timing
   before and after, so that timings taken on a shared machine can be
   compared (ratio to a baseline);
@@ -30,7 +33,7 @@ h_2's; <= 0.5 s per converged sounding with 100 sampled together, 2 cores.
 
 Usage::
 
-    python benchmarks/bench_posterior.py [--scenarios ves_3layer mt_3layer] [--n 100]
+    python benchmarks/bench_posterior.py [--scenarios ves_3layer mt_3layer] [--n 200] [--batch 100]
         [--ood] [--ensemble K] [--compare-stretch] [--n-steps 4000] [--seed 0]
 """
 
@@ -45,8 +48,9 @@ import pandas as pd
 
 from geoinv.evaluation.calibration import (ensemble_calibration, linearised_calibration,
                                            posterior_calibration)
-from geoinv.inversion.equivalence import dar_zarrouk
-from geoinv.inversion.posterior import sample_posterior
+from geoinv.inversion.equivalence import dar_zarrouk, equivalence_bound, equivalence_limits
+from geoinv.inversion.likelihood import chi_square
+from geoinv.inversion.posterior import PosteriorResult, sample_posterior
 from geoinv.inversion.refine import refine
 from geoinv.workflow.run import simulate_and_train
 from geoinv.workflow.scenario import parse_scenario
@@ -111,11 +115,18 @@ def one_split(scenario, run, split, n, args, widen):
           f"{np.mean(lm.rms <= 1.2):.2f} fitted to RMS <= 1.2")
 
     rate0, load0 = forward_rate(forward, space), os.getloadavg()[0]
-    t0 = time.perf_counter()
-    post = sample_posterior(forward, space, ds.data, ds.sigma, lm.models, n_steps=args.n_steps,
-                            widen=widen, rng=args.seed)
-    seconds = time.perf_counter() - t0
+    parts, times = [], []
+    for start in range(0, n, args.batch):           # batches sampled together
+        rows = slice(start, start + args.batch)
+        t0 = time.perf_counter()
+        parts.append(sample_posterior(forward, space, ds.data[rows], ds.sigma[rows],
+                                      lm.models[rows], n_steps=args.n_steps, widen=widen,
+                                      rng=args.seed + start))
+        times.append(time.perf_counter() - t0)
     rate1, load1 = forward_rate(forward, space), os.getloadavg()[0]
+    post = PosteriorResult.concatenate(parts)
+    first = parts[0]
+    seconds, n_first = times[0], len(first)
 
     frames = [posterior_calibration(post, ds.models, split),
               linearised_calibration(forward, space, ds.data, ds.sigma, lm.models, ds.models,
@@ -132,35 +143,53 @@ def one_split(scenario, run, split, n, args, widen):
         print(type_widths(post, ds.models).round(3).to_string())
 
     converged = post.converged
-    share = post.forward_calls[converged].sum() / post.forward_calls.sum()
-    per_converged = seconds * share / max(converged.sum(), 1)
     print(f"\nconvergence (R-hat < 1.01 and ESS >= 200, every parameter): "
           f"{converged.mean():.2f} of {n} converged; steps per chain: mean "
           f"{post.steps.mean():.0f} (rounds of {args.n_steps}, at most {4 * args.n_steps}); "
           f"median min-ESS {np.median(post.ess.min(axis=1)):.0f}, median max-R-hat "
           f"{np.median(post.r_hat.max(axis=1)):.3f}; acceptance {post.acceptance.mean():.2f}")
+    # time of the first batch; the converged soundings' share of its forward calls
+    share = first.forward_calls[first.converged].sum() / first.forward_calls.sum()
+    per_converged = seconds * share / max(first.converged.sum(), 1)
     print(f"cost: {post.forward_calls.mean():.0f} forward calls per sounding "
-          f"({post.forward_calls[converged].mean():.0f} per converged one); "
-          f"{seconds:.1f} s wall = {seconds / n:.3f} s per sounding, "
-          f"{per_converged:.3f} s per converged sounding")
+          f"({post.forward_calls[converged].mean():.0f} per converged one); first batch of "
+          f"{n_first}: {seconds:.1f} s wall = {seconds / n_first:.3f} s per sounding, "
+          f"{per_converged:.3f} s per converged sounding (all batches: "
+          f"{sum(times) / n:.3f} s per sounding)")
     print(f"load: 1-min load average {load0:.1f} -> {load1:.1f}; forward model "
           f"{rate0:.0f} -> {rate1:.0f} models/s on a 20000 batch")
 
+    t0 = time.perf_counter()
+    limits = equivalence_limits(post, forward, ds.data, ds.sigma,
+                                reference_chi2=chi_square(forward, ds.data, ds.sigma, lm.predicted))
+    inside = (ds.models >= limits.low) & (ds.models <= limits.high)
+    width = np.where(space.log, np.log10(limits.high / limits.low), limits.high - limits.low)
+    print(f"\nequivalence limits (chi2 <= chi2_min + {equivalence_bound(space.n_params):.2f}; "
+          f"{time.perf_counter() - t0:.1f} s): truth inside / median width")
+    print(pd.DataFrame({"truth inside": inside.mean(axis=0), "median width": np.median(width, 0)},
+                       index=space.names).T.round(3).to_string())
+    print(f"median chi2_min {np.median(limits.chi2_min):.1f} (N - M = "
+          f"{forward.n_data - space.n_params})")
+
     if args.compare_stretch:
         t0 = time.perf_counter()
-        other = sample_posterior(forward, space, ds.data, ds.sigma, lm.models, sampler="stretch",
-                                 n_chains=12, n_steps=args.n_steps, widen=widen, rng=args.seed)
+        rows = slice(0, args.batch)
+        other = sample_posterior(forward, space, ds.data[rows], ds.sigma[rows], lm.models[rows],
+                                 sampler="stretch", n_chains=12, n_steps=args.n_steps,
+                                 widen=widen, rng=args.seed)
         s = time.perf_counter() - t0
-        print(f"stretch move, 12 walkers: {other.converged.mean():.2f} converged, "
+        print(f"first batch, stretch move, 12 walkers: {other.converged.mean():.2f} converged, "
               f"{other.forward_calls.mean():.0f} forward calls per sounding, {s:.1f} s wall "
-              f"(DE-MCz: {converged.mean():.2f}, {post.forward_calls.mean():.0f}, {seconds:.1f} s)")
+              f"(DE-MCz, 4 chains: {first.converged.mean():.2f}, "
+              f"{first.forward_calls.mean():.0f}, {seconds:.1f} s)")
     return table
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenarios", nargs="+", default=["ves_3layer", "mt_3layer"])
-    parser.add_argument("--n", type=int, default=100, help="test soundings sampled together")
+    parser.add_argument("--n", type=int, default=200, help="test soundings sampled")
+    parser.add_argument("--batch", type=int, default=100, help="soundings sampled together")
     parser.add_argument("--n-steps", type=int, default=4000)
     parser.add_argument("--ood", action="store_true",
                         help="also the OOD test set, prior widened by the OOD shell")

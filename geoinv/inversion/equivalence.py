@@ -230,7 +230,15 @@ def equivalence_limits(posterior, forward=None, data=None, sigma=None, *, level=
     Returns
     -------
     EquivalenceLimits
+
+    Raises
+    ------
+    ValueError
+        If ``forward`` is given without ``data`` and ``sigma``.
     """
+    if forward is not None and (data is None or sigma is None):
+        raise ValueError("equivalence_limits: with forward, give the data and sigma the "
+                         "posterior was sampled with")
     samples, chi2 = posterior.samples, posterior.chi2
     n, _, p = samples.shape
     chi2_min = chi2.min(axis=1)

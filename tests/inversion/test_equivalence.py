@@ -69,6 +69,8 @@ def test_linear_limits_approach_the_projection_of_the_confidence_ellipse():
     assert np.all(pushed.high[0] - mean > 0.9 * half) and np.all(mean - pushed.low[0] > 0.9 * half)
     frame = pushed.to_frame()
     assert list(frame.columns[:2]) == ["m_0_equiv_low", "m_0_equiv_high"]
+    with pytest.raises(ValueError, match="give the data and sigma"):
+        equivalence_limits(post, forward)
 
 
 def test_conductance_of_a_thin_conductor_is_resolved_where_rho_and_h_are_not():

@@ -7,7 +7,7 @@ from geoinv import ModelSpace, Parameter
 from geoinv.forward import VES, ForwardModel
 from geoinv.inversion.least_squares import _Problem
 from geoinv.inversion.likelihood import chi_square, error_space, linearised_covariance
-from geoinv.inversion.posterior import sample_posterior
+from geoinv.inversion.posterior import PosteriorResult, sample_posterior
 
 
 class Linear(ForwardModel):
@@ -160,6 +160,13 @@ def test_seeded_runs_repeat_and_frame_columns():
     assert np.array_equal(a.chains[0, 1], a.samples[0, 50:100])
     assert a.quantiles([0.05, 0.5]).shape == (2, 2, 2)
     assert np.allclose(a.log_likelihood, -0.5 * a.chi2)
+    both = PosteriorResult.concatenate([a, b])
+    assert both.samples.shape == (4, 200, 2) and np.array_equal(both.samples[2:], b.samples)
+    assert both.forward_calls.tolist() == a.forward_calls.tolist() + b.forward_calls.tolist()
+    c = sample_posterior(forward, space, data, SIGMA, [[1.0, 2.0], [0, 0]], n_steps=800,
+                         max_steps=800, rng=9)
+    with pytest.raises(ValueError, match="different settings"):
+        PosteriorResult.concatenate([a, c])
 
 
 def test_stretch_sampler_agrees_on_the_linear_posterior():
