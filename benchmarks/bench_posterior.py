@@ -10,7 +10,8 @@ training box).  Printed:
 
 * coverage of the central 90 % intervals and their median width (decades)
   for every parameter and for the Dar Zarrouk S_i and T_i, for the posterior
-  (``@posterior``), the linearised covariance at the LM solution
+  (``@posterior``; ``@posterior_converged``: its converged soundings only),
+  the linearised covariance at the LM solution
   (``@linearised``) and, with ``--ensemble K``, a K-network ensemble's spread
   (``@ensemble``);
 * the same widths for H-type soundings (rho_2 below both neighbours: S_2 is
@@ -128,7 +129,10 @@ def one_split(scenario, run, split, n, args, widen):
     first = parts[0]
     seconds, n_first = times[0], len(first)
 
-    frames = [posterior_calibration(post, ds.models, split),
+    converged = post.converged
+    only = posterior_calibration(post.subset(converged), ds.models[converged], split)
+    only["metric"] = only.metric.str.replace("@posterior", "@posterior_converged")
+    frames = [posterior_calibration(post, ds.models, split), only,
               linearised_calibration(forward, space, ds.data, ds.sigma, lm.models, ds.models,
                                      split)]
     if hasattr(inversion, "predict_members"):
@@ -142,7 +146,6 @@ def one_split(scenario, run, split, n, args, widen):
         print("\nmedian 90 % width (decades) by the type of the middle layer")
         print(type_widths(post, ds.models).round(3).to_string())
 
-    converged = post.converged
     print(f"\nconvergence (R-hat < 1.01 and ESS >= 200, every parameter): "
           f"{converged.mean():.2f} of {n} converged; steps per chain: mean "
           f"{post.steps.mean():.0f} (rounds of {args.n_steps}, at most {4 * args.n_steps}); "

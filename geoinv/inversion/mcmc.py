@@ -93,8 +93,8 @@ class ChainResult:
     steps: np.ndarray
 
 
-def run_chains(chi2, x0, archive=None, *, chi2_x0=None, sampler="de_mcz", n_steps=4000, max_steps=None,
-               thin=4, target_ess=200.0, max_r_hat=1.01, rng):
+def run_chains(chi2, x0, archive=None, *, chi2_x0=None, sampler="de_mcz", n_steps=4000,
+               max_steps=None, thin=4, target_ess=200.0, max_r_hat=1.01, rng):
     """Run the chains of every target in rounds until each has converged.
 
     Parameters

@@ -82,7 +82,7 @@ and the figures of :mod:`geoinv.viz.posterior` take ``post.samples[i]``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -151,6 +151,12 @@ class PosteriorResult:
 
     def __len__(self):
         return len(self.samples)
+
+    def subset(self, index):
+        """The result of the soundings ``index`` (slice, mask or integer array)."""
+        per_sounding = ("samples", "chi2", "acceptance", "r_hat", "ess", "converged", "steps",
+                        "forward_calls")
+        return replace(self, **{name: getattr(self, name)[index] for name in per_sounding})
 
     @classmethod
     def concatenate(cls, parts):

@@ -87,7 +87,9 @@ def test_ensemble_rows_from_the_members_spread():
 def test_gaussian_intervals_map_back_to_physical_units():
     low, high = gaussian_intervals(np.array([[1.0, 3.0]]), np.array([[0.5, 1.0]]),
                                    [True, False], level=0.6827)
-    assert low[0, 0] == pytest.approx(10**0.5, rel=1e-3) and high[0, 1] == pytest.approx(4.0, rel=1e-3)
+    # +-1 sd: log10 1 -/+ 0.5 decades, and 3 -/+ 1 in the unit
+    assert low[0, 0] == pytest.approx(10**0.5, rel=1e-3)
+    assert high[0, 1] == pytest.approx(4.0, rel=1e-3)
 
 
 def test_linear_gaussian_intervals_are_calibrated():

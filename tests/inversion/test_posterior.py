@@ -160,6 +160,8 @@ def test_seeded_runs_repeat_and_frame_columns():
     assert np.array_equal(a.chains[0, 1], a.samples[0, 50:100])
     assert a.quantiles([0.05, 0.5]).shape == (2, 2, 2)
     assert np.allclose(a.log_likelihood, -0.5 * a.chi2)
+    second = a.subset([1])
+    assert second.samples.shape == (1, 200, 2) and np.array_equal(second.ess, a.ess[1:])
     both = PosteriorResult.concatenate([a, b])
     assert both.samples.shape == (4, 200, 2) and np.array_equal(both.samples[2:], b.samples)
     assert both.forward_calls.tolist() == a.forward_calls.tolist() + b.forward_calls.tolist()
