@@ -362,9 +362,10 @@ def sample_posterior(forward, space, data, sigma, start, *, n_steps=4000, max_st
     Memory: the stored states and the archive take about
     ``8 n_params n_chains max_steps (1 / thin + 1 / 10)`` bytes per
     sounding, 0.9 MB with the defaults and five parameters: sample a large
-    survey in batches of a few hundred soundings.  Time: on ves_3layer, 100
-    soundings together take about 0.4-0.5 s each on two shared cores
-    (benchmarks/bench_posterior.py).
+    survey in batches of a few hundred soundings (and join the results with
+    :meth:`PosteriorResult.concatenate`).  Time: on ves_3layer, 100 soundings
+    together took 0.2-0.5 s each on two cores shared with other jobs (load
+    average 3-5; benchmarks/bench_posterior.py).
 
     Examples
     --------
