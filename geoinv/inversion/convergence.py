@@ -1,0 +1,161 @@
+"""Convergence of Markov chains: split R-hat and effective sample size.
+
+Both estimators take chains of one scalar quantity with the chains on axis
+-2 and the draws on axis -1, shape ``(..., n_chains, n_draws)``, and are
+vectorised over the leading axes (soundings, parameters).  The walkers of an
+ensemble sampler are treated as chains, as ArviZ and Stan's tools do.
+
+Split R-hat (Gelman et al. 2013, BDA3 sec. 11.4)
+    Each chain is cut into its first and second half (a middle draw of an
+    odd length is dropped), giving ``m = 2 n_chains`` chains of ``n``
+    draws.  With ``W`` the mean within-chain variance and ``B / n`` the
+    variance of the chain means (both with ``ddof=1``)::
+
+        var_plus = (n - 1) / n * W + B / n,     R_hat = sqrt(var_plus / W).
+
+    R_hat -> 1 as the chains forget their starts and agree; it is above 1
+    while they still drift apart or towards each other.  Vehtari et al.
+    (2021) recommend accepting R_hat < 1.01.
+Effective sample size (Geyer 1992; Vehtari et al. 2021, as in Stan)
+    On the same split chains, the autocovariance ``acov_j(t)`` of each chain
+    (biased, FFT), the combined autocorrelation ::
+
+        rho(t) = 1 - (W - mean_j acov_j(t)) / var_plus,     rho(0) = 1,
+
+    summed in pairs ``P_k = rho(2k) + rho(2k + 1)`` up to the first pair that
+    is not positive (Geyer's initial positive sequence), made monotone
+    (``P_k <- min(P_k, P_(k-1))``), gives the integrated autocorrelation
+    time ``tau = -1 + 2 sum_k P_k`` (at least ``1 / log10(m n)``) and
+    ``ESS = m n / tau``.  For independent draws ``ESS ~ m n``; for an AR(1)
+    chain with coefficient ``phi``, ``tau = (1 + phi) / (1 - phi)``.
+
+A constant quantity (zero variance in every chain) has R_hat and ESS NaN:
+nothing can be said, and :func:`geoinv.inversion.posterior.sample_posterior`
+counts it as not converged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["split_chains", "split_r_hat", "effective_sample_size", "autocorrelation_time"]
+
+
+def split_chains(chains):
+    """Cut every chain into its two halves.
+
+    Parameters
+    ----------
+    chains : array_like, shape (..., n_chains, n_draws)
+        ``n_draws >= 4``.
+
+    Returns
+    -------
+    ndarray, shape (..., 2 n_chains, n_draws // 2)
+        First halves, then second halves; the middle draw of an odd
+        ``n_draws`` is dropped.
+
+    Raises
+    ------
+    ValueError
+        If the array has fewer than two axes or fewer than 4 draws.
+    """
+    chains = np.asarray(chains, dtype=np.float64)
+    if chains.ndim < 2 or chains.shape[-1] < 4:
+        raise ValueError("chains must have shape (..., n_chains, n_draws) with n_draws >= 4; "
+                         f"got {chains.shape}")
+    half = chains.shape[-1] // 2
+    return np.concatenate([chains[..., :half], chains[..., -half:]], axis=-2)
+
+
+def _within_between(chains):
+    """W (mean within-chain variance) and var_plus of chains (..., m, n)."""
+    n = chains.shape[-1]
+    means = chains.mean(axis=-1)
+    within = chains.var(axis=-1, ddof=1).mean(axis=-1)
+    between_over_n = means.var(axis=-1, ddof=1) if chains.shape[-2] > 1 else 0.0 * within
+    return within, (n - 1) / n * within + between_over_n
+
+
+def split_r_hat(chains):
+    """Split R-hat of each quantity (see the module docstring).
+
+    Parameters
+    ----------
+    chains : array_like, shape (..., n_chains, n_draws)
+
+    Returns
+    -------
+    r_hat : ndarray, shape (...)
+        NaN where every chain is constant.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> float(split_r_hat(rng.normal(size=(8, 1000)))) < 1.01
+    True
+    >>> drifting = rng.normal(size=(8, 1000)) + np.arange(8)[:, None]   # chains disagree
+    >>> float(split_r_hat(drifting)) > 1.5
+    True
+    """
+    within, var_plus = _within_between(split_chains(chains))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.sqrt(np.where(within > 0, var_plus / within, np.nan))
+
+
+def autocorrelation_time(chains):
+    """Integrated autocorrelation time tau of each quantity, in draws.
+
+    Parameters
+    ----------
+    chains : array_like, shape (..., n_chains, n_draws)
+        Split already if wanted (:func:`effective_sample_size` splits).
+
+    Returns
+    -------
+    tau : ndarray, shape (...)
+        ``(m n) / ESS``; 1 for independent draws, ``(1 + phi) / (1 - phi)``
+        for an AR(1) chain; NaN where every chain is constant.
+    """
+    chains = np.asarray(chains, dtype=np.float64)
+    m, n = chains.shape[-2:]
+    centred = chains - chains.mean(axis=-1, keepdims=True)
+    size = 1 << int(2 * n - 1).bit_length()                 # zero padding: no wrap-around
+    spectrum = np.fft.rfft(centred, n=size, axis=-1)
+    acov = np.fft.irfft(spectrum * np.conj(spectrum), n=size, axis=-1)[..., :n] / n
+    within, var_plus = _within_between(chains)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rho = 1.0 - (within[..., None] - acov.mean(axis=-2)) / var_plus[..., None]
+    rho[..., 0] = 1.0
+    n_pairs = n // 2
+    pairs = rho[..., 0:2 * n_pairs:2] + rho[..., 1:2 * n_pairs:2]          # (..., n_pairs)
+    initial_positive = np.cumprod(pairs > 0, axis=-1, dtype=bool)
+    monotone = np.minimum.accumulate(np.where(initial_positive, pairs, np.inf), axis=-1)
+    tau = -1.0 + 2.0 * np.sum(np.where(initial_positive, monotone, 0.0), axis=-1)
+    tau = np.maximum(tau, 1.0 / np.log10(m * n))
+    return np.where(within > 0, tau, np.nan)
+
+
+def effective_sample_size(chains):
+    """Effective sample size of each quantity (see the module docstring).
+
+    Parameters
+    ----------
+    chains : array_like, shape (..., n_chains, n_draws)
+
+    Returns
+    -------
+    ess : ndarray, shape (...)
+        Of all the draws together (about ``n_chains * n_draws`` for
+        independent draws); NaN where every chain is constant.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> ess = effective_sample_size(rng.normal(size=(4, 2000)))
+    >>> bool(7000 < ess < 9000)
+    True
+    """
+    chains = split_chains(chains)
+    m, n = chains.shape[-2:]
+    return m * n / autocorrelation_time(chains)

@@ -1,0 +1,482 @@
+"""Posterior sampling per sounding, many soundings at once.
+
+The problem
+-----------
+For one sounding with data ``d`` (n_data,) and standard deviations ``sigma``,
+the posterior of the model ``m`` is ::
+
+    p(m | d)  ~  exp(-chi2(m) / 2)   on the search box,  0 outside,
+    chi2(m) = sum_i ((g(d_i) - g(f_i(m))) / s_i)**2,
+
+the data-space convention of :mod:`geoinv.inversion.least_squares` (so that
+``chi2 = 2 phi`` of its damped least squares; :mod:`geoinv.inversion.likelihood`
+computes it): ``g`` is log10 on the columns
+of ``forward.data_log_mask`` (apparent resistivities) and the identity
+elsewhere (phases), and ``s = sigma / (ln(10) |d|)`` on log columns,
+``s = sigma`` elsewhere.  The prior is uniform in the *declared scale* of
+the model space (log10 for log parameters) over the prior box widened by
+``widen`` box widths on each side (:func:`least_squares.search_bounds`).
+With ``widen = 0`` it is exactly the distribution the synthetic test models
+are drawn from, so the credible intervals of in-distribution soundings are
+calibrated once the chains have converged.
+
+Sampler
+-------
+DE-MCz chains (:mod:`geoinv.inversion.mcmc`) in the declared scale, all
+soundings' chains advancing together: one batched ``simulate`` call per
+step.  Why this sampler: a three-layer sounding's posterior is not an
+ellipse but a thin valley of constant conductance S = h / rho (or transverse
+resistance T = h rho) that bends into the box walls where the middle layer
+vanishes (an L or a triangle in log rho_2, log h_2), often with a funnel in
+h_1 -- see the figures of :mod:`geoinv.viz.posterior`.  Jumps along
+differences of an archive of past states follow that shape where the
+differences between the walkers of the affine-invariant stretch move cut
+across it, and four chains per sounding make R-hat (which needs every chain
+to be long) affordable.  Measured on the first 100 ves_3layer ID soundings
+(benchmarks/bench_posterior.py --compare-stretch), within 16,000 steps:
+59 % converged with DE-MCz and 4 chains (40,000 forward calls per
+sounding), 5 % with the stretch move and 12 walkers (170,000).  Soundings
+that have not converged after ``n_steps`` run ``n_steps`` more, up to
+``max_steps``.
+
+Start
+-----
+From ``start`` (one model per sounding, e.g. network -> LM), the linearised
+posterior ``N(u_start, (J^T J + I)^-1)`` in box widths ``u`` (``J`` from
+:func:`least_squares.weighted_jacobian`; the ``+ I`` keeps unresolved
+directions at about one box width) gives ``10 n_params`` draws, folded back
+into the search box: the initial DE-MCz archive; the chains start from the
+``n_chains`` of them with the lowest ``chi2``.  The first half of every
+chain is burn-in.
+
+Convergence
+-----------
+Per sounding and parameter, split R-hat and the effective sample size of the
+returned draws (:mod:`geoinv.inversion.convergence`; both are invariant
+under the affine map between ``u`` and the declared scale); a sounding has
+*converged* when every parameter has ``R_hat < max_r_hat`` (1.01) and
+``ESS >= target_ess`` (200).
+
+Forward-call unit
+-----------------
+One simulated model, as in :mod:`geoinv.inversion.least_squares`: proposals
+outside the box or unphysical are rejected without a call; the start costs
+``n_params + 1`` (the Jacobian) and ``10 n_params`` (the archive).
+
+Use
+---
+The pieces a run or ``geoinv invert`` strings together, for soundings
+``data``, ``sigma`` (and, on synthetic tests, the true ``models``)::
+
+    lm = refine(inversion, data, sigma, rng=seed)                     # network -> LM
+    post = sample_posterior(forward, space, data, sigma, lm.models, rng=seed,
+                            widen=0.0)      # 0: ID tests; the OOD shell or LM's 0.5 otherwise
+    post.to_frame(0.9)                      # per sounding: median, 90 % interval, convergence
+    equivalence.dar_zarrouk_frame(post)     # S_i, T_i medians and intervals (layered models)
+    equivalence.equivalence_limits(post, forward, data, sigma).to_frame()
+    calibration.posterior_calibration(post, models, split)      # metrics.csv rows
+    calibration.convergence_rows(post, split)
+
+and the figures of :mod:`geoinv.viz.posterior` take ``post.samples[i]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from .._checks import check_choice, check_float, check_int, check_rows, format_rows
+from ..prior.model_space import as_generator
+from .least_squares import search_bounds
+from .likelihood import chi_square, linearised_covariance, log_data_mask
+from .mcmc import SAMPLERS, run_chains
+
+__all__ = ["PosteriorResult", "sample_posterior"]
+
+_ARCHIVE_PER_PARAM = 10    # initial archive: 10 p draws (ter Braak & Vrugt 2008)
+
+
+@dataclass
+class PosteriorResult:
+    """Posterior draws of a batch of soundings, with their convergence.
+
+    Attributes
+    ----------
+    samples : ndarray, shape (n_soundings, n_draws, n_params)
+        Returned draws, physical units; draw ``i`` is kept state
+        ``i % n_keep`` of chain ``i // n_keep`` (see :attr:`chains`).
+    chi2 : ndarray, shape (n_soundings, n_draws)
+        Weighted misfit of each draw (:func:`chi_square`); the
+        log-likelihood is ``-chi2 / 2``.
+    acceptance : ndarray, shape (n_soundings,)
+        Accepted fraction of all proposals (burn-in included).
+    r_hat, ess : ndarray, shape (n_soundings, n_params)
+        Split R-hat and effective sample size of every parameter of the
+        returned draws.
+    converged : ndarray of bool, shape (n_soundings,)
+        ``R_hat < max_r_hat`` and ``ESS >= target_ess`` for every parameter.
+    steps : ndarray of int, shape (n_soundings,)
+        Steps every chain made (a multiple of ``n_steps``).
+    forward_calls : ndarray of int, shape (n_soundings,)
+        Models simulated for each sounding, start included.
+    names : list of str
+        Parameter names.
+    log : ndarray of bool, shape (n_params,)
+        Which parameters are declared in log10.
+    low, high : ndarray, shape (n_params,)
+        The search box, i.e. the support of the uniform prior (the prior box
+        widened by ``widen``), physical units.
+    n_chains : int
+    target_ess, max_r_hat : float
+        The convergence criterion used.
+    """
+
+    samples: np.ndarray
+    chi2: np.ndarray
+    acceptance: np.ndarray
+    r_hat: np.ndarray
+    ess: np.ndarray
+    converged: np.ndarray
+    steps: np.ndarray
+    forward_calls: np.ndarray
+    names: list
+    log: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    n_chains: int
+    target_ess: float = 200.0
+    max_r_hat: float = 1.01
+
+    def __len__(self):
+        return len(self.samples)
+
+    def subset(self, index):
+        """The result of the soundings ``index`` (slice, mask or integer array)."""
+        per_sounding = ("samples", "chi2", "acceptance", "r_hat", "ess", "converged", "steps",
+                        "forward_calls")
+        return replace(self, **{name: getattr(self, name)[index] for name in per_sounding})
+
+    @classmethod
+    def concatenate(cls, parts):
+        """One result from the results of batches of soundings, in order.
+
+        Parameters
+        ----------
+        parts : sequence of PosteriorResult
+            Sampled with the same settings (number of draws, chains,
+            parameters, box and criterion).
+
+        Returns
+        -------
+        PosteriorResult
+        """
+        parts = list(parts)
+        first = parts[0]
+        for part in parts[1:]:
+            same = (part.samples.shape[1:] == first.samples.shape[1:]
+                    and part.n_chains == first.n_chains and part.names == first.names
+                    and np.array_equal(part.low, first.low)
+                    and np.array_equal(part.high, first.high)
+                    and (part.target_ess, part.max_r_hat) == (first.target_ess, first.max_r_hat))
+            if not same:
+                raise ValueError("concatenate: the parts were sampled with different settings")
+        stacked = {name: np.concatenate([getattr(p, name) for p in parts])
+                   for name in ("samples", "chi2", "acceptance", "r_hat", "ess", "converged",
+                                "steps", "forward_calls")}
+        return cls(**stacked, names=first.names, log=first.log, low=first.low, high=first.high,
+                   n_chains=first.n_chains, target_ess=first.target_ess,
+                   max_r_hat=first.max_r_hat)
+
+    @property
+    def log_likelihood(self):
+        """``-chi2 / 2`` of each draw, shape (n_soundings, n_draws)."""
+        return -0.5 * self.chi2
+
+    @property
+    def chains(self):
+        """The draws chain by chain, shape (n_soundings, n_chains, n_keep, n_params)."""
+        n, d, p = self.samples.shape
+        return self.samples.reshape(n, self.n_chains, d // self.n_chains, p)
+
+    def quantiles(self, q):
+        """Posterior quantiles of every parameter, physical units.
+
+        Parameters
+        ----------
+        q : float or array_like of float, in [0, 1]
+
+        Returns
+        -------
+        ndarray, shape (n_soundings, n_params) for a scalar ``q``, else
+        (len(q), n_soundings, n_params).  Quantiles do not depend on the
+        scale (log10 is monotone), so they are taken in physical units.
+        """
+        return np.quantile(self.samples, q, axis=1)
+
+    def median(self):
+        """Posterior median model of each sounding, shape (n_soundings, n_params)."""
+        return self.quantiles(0.5)
+
+    def intervals(self, level=0.9):
+        """Central credible intervals.
+
+        Parameters
+        ----------
+        level : float in (0, 1)
+            Probability inside the interval (0.9: from the 5 % to the 95 %
+            quantile).
+
+        Returns
+        -------
+        low, high : ndarray, shape (n_soundings, n_params)
+            Physical units.
+        """
+        level = check_float(level, "level", 0.0, 1.0, low_open=True, high_open=True)
+        low, high = self.quantiles([(1 - level) / 2, (1 + level) / 2])
+        return low, high
+
+    def to_frame(self, level=0.9):
+        """One row per sounding: median and interval of every parameter, convergence.
+
+        Parameters
+        ----------
+        level : float in (0, 1)
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``{name}_median``, ``{name}_low_{pct}``,
+            ``{name}_high_{pct}`` (physical units; ``pct`` = 100 level, e.g.
+            ``rho_2_low_90``), then ``r_hat_max``, ``ess_min``,
+            ``acceptance``, ``converged``, ``steps``, ``forward_calls``.
+        """
+        low, high = self.intervals(level)
+        median = self.median()
+        pct = f"{100 * level:g}"
+        columns = {}
+        for j, name in enumerate(self.names):
+            columns[f"{name}_median"] = median[:, j]
+            columns[f"{name}_low_{pct}"] = low[:, j]
+            columns[f"{name}_high_{pct}"] = high[:, j]
+        columns["r_hat_max"] = self.r_hat.max(axis=1)
+        columns["ess_min"] = self.ess.min(axis=1)
+        for name in ("acceptance", "converged", "steps", "forward_calls"):
+            columns[name] = getattr(self, name)
+        return pd.DataFrame(columns)
+
+
+class _LogPosterior:
+    """chi2 of points u (box widths) of given soundings; counts forward calls."""
+
+    def __init__(self, forward, space, data, sigma, u_low, u_high, data_scale):
+        self.forward, self.space = forward, space
+        self.data, self.sigma, self.data_scale = data, sigma, data_scale
+        self.lo, self.width = space.scaled_low, space.scaled_high - space.scaled_low
+        self.u_low, self.u_high = u_low, u_high
+        self.calls = np.zeros(len(data), dtype=np.int64)
+
+    def models(self, u):
+        return self.space.from_scale(self.lo + u * self.width)
+
+    def __call__(self, soundings, u):
+        """chi2, shape (len(soundings), k), of u (len(soundings), k, p); inf outside the box."""
+        chi2 = np.full(u.shape[:2], np.inf)
+        inside = ((u >= self.u_low) & (u <= self.u_high)).all(axis=-1)
+        rows, cols = np.nonzero(inside)
+        if rows.size:
+            models = self.models(u[rows, cols])
+            ok = self.forward.valid_rows(models)
+            predicted = np.full((rows.size, self.forward.n_data), np.nan)
+            if ok.any():
+                predicted[ok] = self.forward.simulate(models[ok])
+            which = soundings[rows]
+            np.add.at(self.calls, which[ok], 1)
+            chi2[rows, cols] = chi_square(self.forward, self.data[which], self.sigma[which],
+                                          predicted, data_scale=self.data_scale)
+        return chi2
+
+
+def sample_posterior(forward, space, data, sigma, start, *, n_steps=4000, max_steps=None,
+                     n_chains=4, thin=4, widen=0.0, target_ess=200.0, max_r_hat=1.01,
+                     sampler="de_mcz", data_scale="auto", rng=None):
+    """Sample the posterior of every sounding; run each until it has converged.
+
+    See the module docstring for the likelihood, the prior, the sampler, the
+    start and the convergence criterion.
+
+    Parameters
+    ----------
+    forward : geoinv.forward.ForwardModel
+        ``simulate(models)`` batched over rows.
+    space : geoinv.ModelSpace
+        Prior box and the declared scale of each parameter.
+    data : array_like, shape (n_soundings, n_data)
+        Observed data, physical units; > 0 on log columns.
+    sigma : array_like, broadcastable to ``data``
+        Standard deviation of every datum, data units, > 0.
+    start : array_like, shape (n_soundings, n_params)
+        Start model of each sounding (physical units), e.g. network -> LM;
+        clipped into the search box.
+    n_steps : int
+        Steps per round and chain (the first half of all steps is burn-in).
+    max_steps : int, optional
+        Steps after which an unconverged sounding stops (a multiple of
+        ``n_steps``; default ``4 n_steps``).
+    n_chains : int
+        Chains per sounding (>= 2; even and >= 2 n_params for ``"stretch"``).
+    thin : int
+        Keep every ``thin``-th state; a sounding returns
+        ``n_chains * n_steps // (2 thin)`` draws.
+    widen : float or array_like, shape (n_params,)
+        Widening of the uniform prior beyond the prior box, box widths of
+        the declared scale on each side.  0 (the prior box itself) for
+        synthetic ID tests, whose models were drawn from that box; for field
+        data the search box of LM (``refine.LM_DEFAULTS["widen"]``, 0.5), so
+        that a sounding unlike the training set can have its posterior
+        outside the box.
+    target_ess, max_r_hat : float
+        Convergence criterion per parameter.
+    sampler : {"de_mcz", "stretch"}
+        See :mod:`geoinv.inversion.mcmc`.
+    data_scale : {"auto", "log", "linear"}
+        Residual space, as in least_squares (default: log10 on the forward
+        model's log columns).
+    rng : numpy.random.Generator or int or None
+        Draws the start and the moves.
+
+    Returns
+    -------
+    PosteriorResult
+
+    Raises
+    ------
+    ValueError
+        Naming the argument (and rows): bad shapes or settings, non-finite
+        data, ``sigma <= 0``, data <= 0 on a log column, a start none of
+        whose draws is physical.
+
+    Notes
+    -----
+    Memory: the stored states and the archive take about
+    ``8 n_params n_chains max_steps (1 / thin + 1 / 10)`` bytes per
+    sounding, 0.9 MB with the defaults and five parameters: sample a large
+    survey in batches of a few hundred soundings (and join the results with
+    :meth:`PosteriorResult.concatenate`).  Time: on ves_3layer, 100 soundings
+    together took 0.2-0.5 s each on two cores shared with other jobs (load
+    average 3-5; benchmarks/bench_posterior.py).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from geoinv import ModelSpace, Parameter
+    >>> from geoinv.forward import VES
+    >>> ves = VES(np.geomspace(1, 300, 15), n_layers=2)
+    >>> space = ModelSpace([Parameter("rho_1", "ohm.m", 1, 1000),
+    ...                     Parameter("rho_2", "ohm.m", 1, 1000), Parameter("h_1", "m", 1, 50)])
+    >>> d = ves.simulate([[100.0, 10.0, 5.0]])
+    >>> post = sample_posterior(ves, space, d, 0.02 * d, [[100.0, 10.0, 5.0]], n_steps=2000,
+    ...                         rng=0)
+    >>> post.samples.shape
+    (1, 1000, 3)
+    >>> low, high = post.intervals(0.9)
+    >>> bool(low[0, 0] < 100.0 < high[0, 0]), bool(high[0, 0] / low[0, 0] < 1.2)
+    (True, True)
+    """
+    rng = as_generator(rng)
+    log_data = log_data_mask(forward, data_scale)
+    data, sigma = _check_data(forward, space, data, sigma, log_data)
+    n, p = data.shape[0], space.n_params
+    sampler = check_choice(sampler, "sampler", SAMPLERS)
+    n_chains = check_int(n_chains, "n_chains", 2 * p if sampler == "stretch" else 2)
+    if sampler == "stretch" and n_chains % 2:
+        raise ValueError(f"n_chains must be even for the stretch move; got {n_chains}")
+    thin = check_int(thin, "thin", 1)
+    n_steps = check_int(n_steps, "n_steps", 8 * thin)
+    max_steps = check_int(4 * n_steps if max_steps is None else max_steps, "max_steps", n_steps)
+    if max_steps % n_steps:
+        raise ValueError(f"max_steps must be a multiple of n_steps ({n_steps}); got {max_steps}")
+    target_ess = check_float(target_ess, "target_ess", 0.0)
+    max_r_hat = check_float(max_r_hat, "max_r_hat", 1.0)
+    start = np.asarray(start, dtype=np.float64)
+    if start.shape != (n, p):
+        raise ValueError(f"start must have shape ({n}, {p}) (one model per sounding); "
+                         f"got {start.shape}")
+    bad = ~np.isfinite(start).all(axis=1) | (start[:, space.log] <= 0).any(axis=1)
+    if bad.any():
+        raise ValueError(f"start rows {format_rows(np.flatnonzero(bad))} are not finite or "
+                         "<= 0 on a log parameter")
+
+    u_low, u_high = search_bounds(space, widen, forward.positive)
+    post = _LogPosterior(forward, space, data, sigma, u_low, u_high, data_scale)
+    archive, archive_chi2 = _initial_archive(post, forward, space, start, data_scale, rng)
+    if sampler == "stretch" and n_chains > archive.shape[1]:
+        extra = _fold(archive[:, rng.integers(0, archive.shape[1], n_chains)]
+                      + 1e-3 * rng.standard_normal((n, n_chains, p)), u_low, u_high)
+        archive = np.concatenate([archive, extra], axis=1)
+        archive_chi2 = np.concatenate([archive_chi2, post(np.arange(n), extra)], axis=1)
+    best = np.argsort(archive_chi2, axis=1, kind="stable")[:, :n_chains]
+    x0 = np.take_along_axis(archive, best[:, :, None], axis=1)
+    chi2_x0 = np.take_along_axis(archive_chi2, best, axis=1)
+    if not np.isfinite(chi2_x0).all():
+        dead = ~np.isfinite(chi2_x0).all(axis=1)
+        raise ValueError(f"start rows {format_rows(np.flatnonzero(dead))}: fewer than "
+                         f"{n_chains} start draws are physical and inside the search box")
+
+    chains = run_chains(post, x0, archive, chi2_x0=chi2_x0, sampler=sampler, n_steps=n_steps,
+                        max_steps=max_steps, thin=thin, target_ess=target_ess,
+                        max_r_hat=max_r_hat, rng=rng)
+    samples = post.models(chains.states.reshape(n, -1, p))
+    return PosteriorResult(
+        samples=samples, chi2=chains.chi2.reshape(n, -1), acceptance=chains.acceptance,
+        r_hat=chains.r_hat, ess=chains.ess, converged=chains.converged, steps=chains.steps,
+        forward_calls=post.calls, names=list(space.names), log=space.log.copy(),
+        low=post.models(u_low), high=post.models(u_high), n_chains=n_chains,
+        target_ess=target_ess, max_r_hat=max_r_hat)
+
+
+def _fold(u, u_low, u_high):
+    """Reflect points at the faces of the box back inside (once), then clip."""
+    u = np.where(u < u_low, 2 * u_low - u, u)
+    u = np.where(u > u_high, 2 * u_high - u, u)
+    return np.clip(u, u_low, u_high)
+
+
+def _initial_archive(post, forward, space, start, data_scale, rng):
+    """10 p draws of the damped linearised posterior around ``start``, with their chi2."""
+    n, p = start.shape
+    u_start = np.clip((space.to_scale(start) - post.lo) / post.width, post.u_low, post.u_high)
+    models = post.models(u_start)
+    ok = forward.valid_rows(models)
+    cov_u = np.broadcast_to(np.eye(p), (n, p, p)).copy()
+    if ok.any():
+        cov = linearised_covariance(forward, space, post.data[ok], post.sigma[ok], models[ok],
+                                    damping=1.0, data_scale=data_scale)
+        cov_u[ok] = cov / (post.width[:, None] * post.width[None, :])
+        post.calls[ok] += p + 1
+    m0 = _ARCHIVE_PER_PARAM * p
+    L = np.linalg.cholesky(cov_u)
+    draws = u_start[:, None, :] + np.einsum("npq,nmq->nmp", L, rng.standard_normal((n, m0, p)))
+    archive = _fold(draws, post.u_low, post.u_high)
+    archive[:, 0] = u_start
+    return archive, post(np.arange(n), archive)
+
+
+def _check_data(forward, space, data, sigma, log_data):
+    """Shapes and signs of data and sigma; returns float64 arrays (n, n_data)."""
+    if space.n_params != forward.n_params:
+        raise ValueError(f"space has {space.n_params} parameters but {type(forward).__name__} "
+                         f"has {forward.n_params}")
+    data = check_rows(np.atleast_2d(data), "data", forward.n_data, width_name="forward.n_data")
+    try:
+        sigma = np.broadcast_to(np.asarray(sigma, dtype=np.float64), data.shape).copy()
+    except ValueError:
+        raise ValueError(f"sigma of shape {np.shape(sigma)} does not broadcast to data "
+                         f"{data.shape}") from None
+    for bad, name, problem in (
+            (~(np.isfinite(sigma) & (sigma > 0)).all(axis=1), "sigma", "must be finite and > 0"),
+            ((data[:, log_data] <= 0).any(axis=1), "data", "are <= 0 on a log10-scaled column")):
+        if bad.any():
+            raise ValueError(f"{name} rows {format_rows(np.flatnonzero(bad))} {problem}")
+    return data, sigma

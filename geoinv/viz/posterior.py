@@ -1,0 +1,286 @@
+"""Figures of a posterior: model fan, equivalence valley, band of sounding curves.
+
+Every function takes plain arrays (the draws of one sounding, physical
+units; a layered model vector is ``[rho_1 .. rho_N, h_1 .. h_(N-1)]``),
+draws on the Axes it is given or on a new figure, and returns the Axes;
+nothing here calls ``plt.show()``.  Depth increases downward.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+__all__ = ["plot_posterior_models", "plot_equivalence_valley", "plot_sounding_band",
+           "MODEL_STYLES"]
+
+MODEL_STYLES = {
+    "true": dict(color="black", linewidth=2.0, linestyle="-"),
+    "network": dict(color="#ff7f0e", linewidth=1.8, linestyle="--"),
+    "refined": dict(color="#d62728", linewidth=1.8, linestyle="-"),
+}
+"""Line styles of the models drawn over a fan, by label (others: the colour cycle)."""
+
+_GRID_KW = dict(color="0.88", linewidth=0.6)
+_BAND_COLOR = "#1f77b4"
+
+
+def _axes(ax, figsize):
+    if ax is None:
+        ax = plt.figure(figsize=figsize, layout="constrained").add_subplot()
+    ax.grid(True, which="major", **_GRID_KW)
+    ax.set_axisbelow(True)
+    return ax
+
+
+def _layers(models):
+    """Resistivities (n, N) and interface depths (n, N - 1) of layered models (n, 2N - 1)."""
+    models = np.atleast_2d(np.asarray(models, dtype=np.float64))
+    p = models.shape[1]
+    if p % 2 == 0:
+        raise ValueError(f"layered models have 2 N - 1 parameters [rho_1..rho_N, h_1..h_(N-1)]; "
+                         f"got {p}")
+    n = (p + 1) // 2
+    if not (np.isfinite(models).all() and (models > 0).all()):
+        raise ValueError("layered models must be finite and > 0")
+    return models[:, :n], np.cumsum(models[:, n:], axis=1)
+
+
+def _rho_at(rho, interfaces, depths):
+    """Resistivity of every model at every depth, shape (n_models, n_depths)."""
+    layer = (depths[None, :, None] > interfaces[:, None, :]).sum(axis=2)
+    return np.take_along_axis(rho, layer, axis=1)
+
+
+def _steps(model, depth_range):
+    """x, y of a layered model's staircase between the depths of ``depth_range``."""
+    rho, interfaces = _layers(model)
+    top, bottom = depth_range
+    inside = interfaces[0][(interfaces[0] > top) & (interfaces[0] < bottom)]
+    edges = np.concatenate([[top], inside, [bottom]])
+    x = np.repeat(_rho_at(rho, interfaces, 0.5 * (edges[:-1] + edges[1:]))[0], 2)
+    y = np.repeat(edges, 2)[1:-1]
+    return x, y
+
+
+def plot_posterior_models(samples, ax=None, models=None, depth_range=None, n_depths=160,
+                          n_bins=90, level=0.9, cmap="Blues"):
+    """Posterior model fan: density of the sampled layered models against log depth.
+
+    At every depth the draws' resistivities are binned in log10 and the
+    histogram is divided by its largest bin: 1 (darkest) marks the most
+    probable resistivity at that depth, so a well-resolved layer and a
+    poorly resolved one are both visible.  The central ``level`` interval
+    is drawn as two thin lines, the median as a dotted one.
+
+    Parameters
+    ----------
+    samples : array_like, shape (n_draws, 2 N - 1)
+        Posterior draws of one sounding ``[rho_1..rho_N, h_1..h_(N-1)]``
+        (ohm.m, m).
+    ax : matplotlib.axes.Axes, optional
+        Created if None.
+    models : dict of str to array_like, shape (2 N - 1,), optional
+        Models drawn on top, e.g. ``{"network": ..., "refined": ...,
+        "true": ...}``; styles from :data:`MODEL_STYLES`.
+    depth_range : (float, float), optional
+        Top and bottom depth (m), > 0.  Default: from a fifth of the
+        shallowest interface to three times the deepest (1 % and 99 %
+        quantiles of the draws).
+    n_depths, n_bins : int
+        Depths (log-spaced) and log10 rho bins of the density.
+    level : float in (0, 1)
+        Probability between the two interval lines.
+    cmap : str
+        Colormap of the density.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        Both axes logarithmic, depth inverted.  Artists by ``gid``:
+        ``"posterior_density"`` (the QuadMesh), ``"posterior_interval"``,
+        ``"posterior_median"`` and ``"model:<label>"`` (lines).
+    """
+    rho, interfaces = _layers(samples)
+    if depth_range is None:
+        depth_range = (0.2 * np.quantile(interfaces[:, 0], 0.01),
+                       3.0 * np.quantile(interfaces[:, -1], 0.99)) if interfaces.size else (1, 100)
+    top, bottom = (float(d) for d in depth_range)
+    if not 0 < top < bottom:
+        raise ValueError(f"depth_range must be 0 < top < bottom (m); got {depth_range}")
+    depths = np.geomspace(top, bottom, n_depths)
+    log_rho = np.log10(_rho_at(rho, interfaces, depths))                  # (n_draws, n_depths)
+    others = [np.log10(_layers(m)[0]) for m in (models or {}).values()]
+    lo = min([log_rho.min()] + [o.min() for o in others])
+    hi = max([log_rho.max()] + [o.max() for o in others])
+    pad = 0.1 * max(hi - lo, 0.5)
+    edges = np.linspace(lo - pad, hi + pad, n_bins + 1)
+    index = np.clip(np.searchsorted(edges, log_rho, side="right") - 1, 0, n_bins - 1)
+    counts = np.zeros((n_depths, n_bins))
+    np.add.at(counts, (np.broadcast_to(np.arange(n_depths), index.shape), index), 1.0)
+    density = counts / counts.max(axis=1, keepdims=True)
+
+    ax = _axes(ax, (4.2, 5.0))
+    depth_edges = np.geomspace(top, bottom, n_depths + 1)
+    mesh = ax.pcolormesh(10**edges, depth_edges, density, cmap=cmap, shading="flat",
+                         gid="posterior_density")
+    ax.figure.colorbar(mesh, ax=ax, label="posterior density / its peak at that depth")
+    q_low, median, q_high = np.quantile(log_rho, [(1 - level) / 2, 0.5, (1 + level) / 2], axis=0)
+    for i, q in enumerate((q_low, q_high)):
+        ax.plot(10**q, depths, color="0.25", linewidth=0.8, gid="posterior_interval",
+                label=f"{100 * level:g} % interval" if i == 0 else None)
+    ax.plot(10**median, depths, color="0.25", linewidth=1.0, linestyle=":",
+            gid="posterior_median", label="posterior median")
+    for label, model in (models or {}).items():
+        x, y = _steps(model, (top, bottom))
+        ax.plot(x, y, gid=f"model:{label}", label=label, **MODEL_STYLES.get(label, {}))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(10 ** edges[0], 10 ** edges[-1])
+    ax.set_ylim(bottom, top)
+    ax.set_xlabel("Resistivity (ohm.m)")
+    ax.set_ylabel("Depth (m)")
+    ax.legend(loc="lower left", fontsize="small", frameon=True)
+    return ax
+
+
+def plot_equivalence_valley(samples, layer=2, ax=None, truth=None, box=None, gridsize=40,
+                            cmap="Blues"):
+    """Joint posterior of (rho_i, h_i) on log axes, with lines of constant S and T.
+
+    Through the posterior median of ``S_i = h_i / rho_i`` runs the line
+    ``h = S rho`` (slope +1 in log-log), through that of
+    ``T_i = h_i rho_i`` the line ``h = T / rho`` (slope -1): a conductive
+    layer's draws lie along the first, a resistive one's along the second.
+
+    Parameters
+    ----------
+    samples : array_like, shape (n_draws, 2 N - 1)
+        Posterior draws of one sounding (ohm.m, m).
+    layer : int
+        Layer i, 1 <= i <= N - 1 (2: the middle layer of three).
+    ax : matplotlib.axes.Axes, optional
+    truth : array_like, shape (2 N - 1,), optional
+        Drawn as a star.
+    box : (low, high) of array_like, shape (2 N - 1,), optional
+        The prior (search) box; sets the axis limits and is outlined.
+    gridsize : int
+        Hexagons across the x axis.
+    cmap : str
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        Log-log; artists by ``gid``: ``"posterior_hexbin"``,
+        ``"constant_S"``, ``"constant_T"``, ``"truth"``, ``"prior_box"``.
+    """
+    samples = np.atleast_2d(np.asarray(samples, dtype=np.float64))
+    rho_all, _ = _layers(samples)
+    n = rho_all.shape[1]
+    if not 1 <= layer <= n - 1:
+        raise ValueError(f"layer must be in [1, {n - 1}] for {n} layers; got {layer}")
+    j_rho, j_h = layer - 1, n + layer - 1
+    rho, h = samples[:, j_rho], samples[:, j_h]
+    ax = _axes(ax, (4.6, 4.0))
+    hexes = ax.hexbin(rho, h, xscale="log", yscale="log", gridsize=gridsize, cmap=cmap,
+                      mincnt=1, gid="posterior_hexbin", linewidths=0.2)
+    ax.figure.colorbar(hexes, ax=ax, label="posterior draws")
+    if box is not None:
+        low, high = (np.asarray(b, dtype=np.float64) for b in box)
+        ax.plot([low[j_rho], high[j_rho], high[j_rho], low[j_rho], low[j_rho]],
+                [low[j_h], low[j_h], high[j_h], high[j_h], low[j_h]], color="0.4",
+                linewidth=0.8, linestyle="--", gid="prior_box", label="prior box")
+        (x0, x1), (y0, y1) = (low[j_rho], high[j_rho]), (low[j_h], high[j_h])
+    else:
+        (x0, x1), (y0, y1) = (rho.min(), rho.max()), (h.min(), h.max())
+    pad = 1.15          # a margin, so the box outline and the extreme draws stay visible
+    xlim, ylim = (x0 / pad, x1 * pad), (y0 / pad, y1 * pad)
+    S, T = np.median(h / rho), np.median(h * rho)
+    x = np.geomspace(*xlim, 50)
+    ax.plot(x, S * x, color="#2ca02c", linewidth=1.6, gid="constant_S",
+            label=f"S_{layer} = {S:.3g} S (median)")
+    ax.plot(x, T / x, color="#9467bd", linewidth=1.6, linestyle="--", gid="constant_T",
+            label=f"T_{layer} = {T:.3g} ohm.m^2 (median)")
+    if truth is not None:
+        truth = np.asarray(truth, dtype=np.float64)
+        ax.plot(truth[j_rho], truth[j_h], marker="*", markersize=13, color="black",
+                markerfacecolor="gold", linestyle="none", gid="truth", label="true")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel(f"rho_{layer} (ohm.m)")
+    ax.set_ylabel(f"h_{layer} (m)")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_sounding_band(x, data, predicted, ax=None, sigma=None, level=0.9, log_y=True,
+                       x_label="AB/2 (m)", y_label="Apparent resistivity (ohm.m)", n_curves=30,
+                       rng=None):
+    """Band of the data simulated from posterior draws, with the observed data on top.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_data,)
+        Abscissa (AB/2 in m, period in s, ...), > 0 (log axis).
+    data : array_like, shape (n_data,)
+        Observed data.
+    predicted : array_like, shape (n_draws, n_data)
+        Data simulated from posterior draws (e.g. ``forward.simulate`` of a
+        few hundred of them).
+    ax : matplotlib.axes.Axes, optional
+    sigma : array_like, shape (n_data,), optional
+        Standard deviation of the data, drawn as error bars.
+    level : float in (0, 1)
+        Probability inside the shaded band (pointwise quantiles).
+    log_y : bool
+        Logarithmic y axis (apparent resistivity); False for phases.
+    x_label, y_label : str
+    n_curves : int
+        Single simulated curves drawn thinly under the band (0: none).
+    rng : numpy.random.Generator or int or None
+        Picks those curves.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        x logarithmic (y too with ``log_y``); artists by ``gid``:
+        ``"predicted_band"``, ``"predicted_median"``, ``"predicted_curve"``,
+        ``"observed"``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    data = np.asarray(data, dtype=np.float64)
+    predicted = np.atleast_2d(np.asarray(predicted, dtype=np.float64))
+    if data.shape != x.shape or predicted.shape[1:] != x.shape:
+        raise ValueError(f"x, data and predicted must have n_data = {x.size} columns; got "
+                         f"{x.shape}, {data.shape}, {predicted.shape}")
+    order = np.argsort(x)
+    ax = _axes(ax, (5.0, 3.8))
+    if n_curves:
+        rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+        pick = rng.choice(len(predicted), size=min(n_curves, len(predicted)), replace=False)
+        for k in pick:
+            ax.plot(x[order], predicted[k, order], color=_BAND_COLOR, linewidth=0.4, alpha=0.35,
+                    gid="predicted_curve")
+    low, median, high = np.quantile(predicted, [(1 - level) / 2, 0.5, (1 + level) / 2], axis=0)
+    ax.fill_between(x[order], low[order], high[order], color=_BAND_COLOR, alpha=0.3, linewidth=0,
+                    gid="predicted_band", label=f"posterior {100 * level:g} % band")
+    ax.plot(x[order], median[order], color=_BAND_COLOR, linewidth=1.5, gid="predicted_median",
+            label="posterior median")
+    if sigma is not None:
+        sigma = np.broadcast_to(np.asarray(sigma, dtype=np.float64), x.shape)
+        lower = np.minimum(sigma, 0.999 * np.abs(data)) if log_y else sigma
+        ax.errorbar(x, data, yerr=np.vstack([lower, sigma]), marker="o", markersize=4,
+                    linestyle="none", color="black", elinewidth=0.8, capsize=2, gid="observed",
+                    label="observed")
+    else:
+        ax.plot(x, data, marker="o", markersize=4, linestyle="none", color="black",
+                gid="observed", label="observed")
+    ax.set_xscale("log")
+    if log_y:
+        ax.set_yscale("log")
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    ax.legend(loc="best", fontsize="small")
+    return ax
