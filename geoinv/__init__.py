@@ -33,7 +33,7 @@ _EXPORTS = {
     "NetworkInversion": "inversion.network_inversion", "load": "inversion.network_inversion",
     "damped_least_squares": "inversion.least_squares", "refine": "inversion.refine",
     "OODDetector": "inversion.ood", "linearised_uncertainty": "inversion.uncertainty",
-    "invert_survey": "inversion.field",
+    "invert_survey": "inversion.field", "sample_posterior": "inversion.posterior",
     "evaluate": "evaluation.metrics", "compare_methods": "evaluation.compare",
     "read_survey": "io.read",
     "Scenario": "workflow.scenario", "ScenarioError": "workflow.scenario",
@@ -78,6 +78,6 @@ __all__ = [
     "ModelSpace", "Parameter", "BPNetwork", "GaussianNoise", "Scaler", "Scenario",
     "ScenarioError", "load_scenario", "GradientDescent", "History", "make_trainer",
     "damped_least_squares", "refine", "compare_methods", "OODDetector",
-    "linearised_uncertainty", "invert_survey", "io", "read_survey",
+    "linearised_uncertainty", "invert_survey", "sample_posterior", "io", "read_survey",
     "EnsembleInversion", "levenberg_marquardt",   # deprecated aliases, until 0.3
 ]

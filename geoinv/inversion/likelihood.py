@@ -7,8 +7,9 @@ as :mod:`geoinv.inversion.least_squares`: the residual of datum ``i`` is ::
 
 with ``g = log10`` on the columns of ``forward.data_log_mask`` (apparent
 resistivities, whose errors are relative) and the identity elsewhere
-(phases), and ``s_i = sigma_i / (ln(10) |d_i|)`` on log columns (first-order
-propagation of ``sigma`` through log10), ``s_i = sigma_i`` elsewhere.  Then
+(phases), and ``s_i = sigma_i`` the standard deviation given in that error
+space (decades on log columns; :mod:`geoinv.prior.noise` states the
+convention).  Then
 
 * ``chi2 = sum r_i**2`` is twice the objective ``phi`` that damped least
   squares minimise, and ``-chi2 / 2`` the Gaussian log-likelihood the
@@ -39,7 +40,7 @@ def error_space(forward, data, sigma, *, data_scale="auto"):
     data : array_like, shape (..., n_data)
         Observed data, physical units; > 0 on log columns.
     sigma : array_like, broadcastable to ``data``
-        Standard deviations, data units, > 0.
+        Standard deviations in the error space (decades on log columns), > 0.
     data_scale : {"auto", "log", "linear"}
         As in :func:`geoinv.inversion.least_squares.levenberg_marquardt`.
 
@@ -48,7 +49,7 @@ def error_space(forward, data, sigma, *, data_scale="auto"):
     g_obs : ndarray, shape of ``data``
         log10 of the data on log columns, the data elsewhere.
     s : ndarray, shape of ``data``
-        ``sigma / (ln(10) |d|)`` (decades) on log columns, ``sigma`` elsewhere.
+        ``sigma`` as given (decades on log columns).
     log_data : ndarray of bool, shape (n_data,)
     """
     log_data = log_data_mask(forward, data_scale)
@@ -56,7 +57,7 @@ def error_space(forward, data, sigma, *, data_scale="auto"):
     sigma = np.broadcast_to(np.asarray(sigma, dtype=np.float64), data.shape)
     safe = np.where(log_data, np.abs(data), 1.0)
     g_obs = np.where(log_data, np.log10(np.where(log_data, safe, 1.0)), data)
-    return g_obs, np.where(log_data, sigma / (_LN10 * safe), sigma), log_data
+    return g_obs, np.array(sigma), log_data
 
 
 def chi_square(forward, data, sigma, predicted, *, data_scale="auto"):

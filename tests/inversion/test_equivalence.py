@@ -80,8 +80,9 @@ def test_conductance_of_a_thin_conductor_is_resolved_where_rho_and_h_are_not():
     truth = np.array([[100.0, 10.0, 100.0, 10.0, 2.0]])          # S_2 = 0.2 S
     rng = np.random.default_rng(11)
     clean = ves.simulate(truth)
-    data = clean * (1 + 0.02 * rng.standard_normal(clean.shape))
-    post = sample_posterior(ves, space, data, 0.02 * clean, truth, n_steps=4000, max_steps=4000,
+    sigma = np.full_like(clean, 0.02 / np.log(10))             # 2 %, in decades (error space)
+    data = clean * 10 ** (sigma * rng.standard_normal(clean.shape))
+    post = sample_posterior(ves, space, data, sigma, truth, n_steps=4000, max_steps=4000,
                             rng=12)
     frame = dar_zarrouk_frame(post, 0.9)
     decades = lambda low, high: np.log10(high / low)               # noqa: E731
@@ -93,6 +94,6 @@ def test_conductance_of_a_thin_conductor_is_resolved_where_rho_and_h_are_not():
     assert frame["S_2_low_90"][0] < 0.2 < frame["S_2_high_90"][0]
     assert frame["S_2_median"][0] == pytest.approx(np.median(post.samples[0, :, 4]
                                                              / post.samples[0, :, 1]))
-    limits = equivalence_limits(post, ves, data, 0.02 * clean)
+    limits = equivalence_limits(post, ves, data, sigma)
     # the equivalence limits of rho_2 span at least its credible interval
     assert limits.low[0, 1] <= low[0, 1] and limits.high[0, 1] >= high[0, 1]

@@ -95,8 +95,8 @@ def test_ves_half_space_posterior_of_log_rho_is_the_weighted_mean():
     space = ModelSpace([Parameter("rho_1", "ohm.m", 1, 1000)])
     rng = np.random.default_rng(6)
     clean = ves.simulate([[50.0], [300.0]])
-    sigma = 0.05 * clean
-    data = clean + sigma * rng.standard_normal(clean.shape)
+    sigma = np.full_like(clean, 0.05 / np.log(10))            # 5 %, in decades (error space)
+    data = clean * 10 ** (sigma * rng.standard_normal(clean.shape))
     post = sample_posterior(ves, space, data, sigma, [[40.0], [400.0]], n_steps=1600, rng=7)
     g, s, _ = error_space(ves, data, sigma)                  # log10 d and its sd (decades)
     w = 1 / s**2
