@@ -25,7 +25,9 @@ positions cover the network's grid is interpolated onto it: log10 apparent
 resistivity against log10 AB/2 (or period), phase against log10 period,
 profile data against x.  The standard deviations (in the error space: decades
 for apparent resistivity) are interpolated the same way, never reduced.
-Repeated positions (a stepped MN repeats AB/2) are first merged by their
+A sounding measured on the network's own grid (the survey it was trained
+for, a stepped MN's repeated AB/2 included) goes in as it is.  Otherwise
+repeated positions (a stepped MN repeats AB/2) are first merged by their
 inverse-variance mean.  The network's grid must lie within the sounding's
 range: a network cannot see data it was not given, so a grid point outside
 it is refused naming the uncovered positions.
@@ -60,6 +62,11 @@ GRID_AXES = {"ves": ("ab2", "ab2", "AB/2", "m", True), "mt": ("period", "periods
 def _grid(forward):
     axis = GRID_AXES[forward.kind]
     return np.asarray(forward.settings()[axis[1]], dtype=np.float64), axis
+
+
+def _same_positions(position, grid):
+    """True if a sounding's positions are the network's grid, repeats and order included."""
+    return position.shape == grid.shape and np.allclose(position, grid, rtol=1e-9, atol=0.0)
 
 
 def _merge_repeats(position, values, sigma, log_columns):
@@ -119,8 +126,9 @@ def resample(sounding, forward):
     n_per = forward.n_data // len(quantities)
     log_columns = np.asarray(forward.data_log_mask, dtype=bool).reshape(len(quantities),
                                                                          n_per)[:, 0]
-    position, values, sigma = _merge_repeats(position, values, sigma, log_columns)
-    if position.shape == grid.shape and np.allclose(position, grid, rtol=1e-9, atol=0.0):
+    if not _same_positions(position, grid):      # else: the survey it was trained for
+        position, values, sigma = _merge_repeats(position, values, sigma, log_columns)
+    if _same_positions(position, grid):
         data, err = values, sigma
     else:
         tol = 1e-9 * np.max(np.abs(position))
