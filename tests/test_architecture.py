@@ -55,7 +55,8 @@ def _imports(path):
             else:
                 target = node.module or ""
             if target.split(".")[0] == "geoinv":
-                found.add(target)
+                if target != name:          # "from . import ves" in a package's __init__
+                    found.add(target)
                 for alias in node.names:        # "from . import viz" names a module
                     if (PACKAGE.parent / (target + "." + alias.name).replace(".", "/")).exists():
                         found.add(f"{target}.{alias.name}")

@@ -10,6 +10,8 @@ draws them.
 """
 
 from ._geometry import interface_depths
+from .._checks import check_int
+from . import mt, ves
 from .base import ForwardModel, LayeredForward
 from .ves import VES
 from .mt import MT1D
@@ -50,5 +52,18 @@ def make_forward(kind, **settings):
     return cls(**settings)
 
 
-__all__ = ["ForwardModel", "LayeredForward", "VES", "FORWARD_MODELS", "make_forward", "Refraction",
+__all__ = ["ForwardModel", "LayeredForward", "VES", "FORWARD_MODELS", "make_forward", "set_threads", "Refraction",
            "SelfPotential", "MT1D", "Gravity", "Magnetic", "interface_depths"]
+
+
+def set_threads(n):
+    """Run the threaded forward models (VES, MT) on ``n`` threads from now on.
+
+    Parameters
+    ----------
+    n : int
+        >= 1.
+    """
+    n = check_int(n, "--threads (GEOINV_THREADS)", 1)
+    ves.THREADS = mt.THREADS = n
+

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["DEFAULT_THREADS", "map_chunks", "threads_from_environment", "set_threads"]
+__all__ = ["DEFAULT_THREADS", "map_chunks", "threads_from_environment"]
 
 
 def threads_from_environment(default=None):
@@ -51,20 +51,6 @@ def _at_import(default=None):
 
 DEFAULT_THREADS = _at_import()
 
-
-def set_threads(n):
-    """Run the threaded forward models (VES, MT) on ``n`` threads from now on.
-
-    Parameters
-    ----------
-    n : int
-        >= 1.
-    """
-    from .._checks import check_int
-    from . import mt, ves
-
-    n = check_int(n, "--threads (GEOINV_THREADS)", 1)
-    ves.THREADS = mt.THREADS = n
 
 _pool = None   # ((pid, n_threads), ThreadPoolExecutor)
 

@@ -423,6 +423,26 @@ class NetworkInversion:
                                  "outputs")
 
     # -- saving ----------------------------------------------------------------------
+    def invert(self, survey, **options):
+        """Invert a field survey: network, OOD check, network -> LM, uncertainty.
+
+        Parameters
+        ----------
+        survey : geoinv.io.Survey
+            From :func:`geoinv.read_survey`.
+        **options
+            Keyword arguments of :func:`geoinv.inversion.field.invert_survey`
+            (``refine``, ``target_rms``, ``rng``, ``widen``...).
+
+        Returns
+        -------
+        geoinv.inversion.field.SurveyInversion
+            ``.to_frame()`` one row per sounding, ``.plot(sounding)``.
+        """
+        from .field import invert_survey
+
+        return invert_survey(self, survey, **options)
+
     def save(self, path):
         """Write everything to one ``.npz`` file, atomically.
 
@@ -465,12 +485,23 @@ def load(path):
         Fitted, with its OOD detector if one was saved; identical
         predictions to the saved one.
     """
-    saved = read_inversion(path)
-    inversion = NetworkInversion(saved.forward, saved.space, saved.networks, saved.data_scaler,
-                                 saved.model_scaler, scenario=saved.scenario)
-    inversion.histories_ = []
-    if saved.ood_arrays:
-        inversion.ood_detector = OODDetector.from_arrays(saved.ood_arrays, inversion)
+    try:
+        saved = read_inversion(path)
+        inversion = NetworkInversion(saved.forward, saved.space, saved.networks,
+                                     saved.data_scaler, saved.model_scaler,
+                                     scenario=saved.scenario)
+        inversion.histories_ = []
+        if saved.ood_arrays:
+            inversion.ood_detector = OODDetector.from_arrays(saved.ood_arrays, inversion)
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such network file") from None
+    except Exception as err:     # a foreign, truncated or tampered file: one line naming it
+        if str(err).startswith(str(path)):
+            raise ValueError(str(err)) from None
+        reason = (str(err) or type(err).__name__).splitlines()[0]
+        if "pickle" in reason:
+            reason = "not an .npz archive of arrays"
+        raise ValueError(f"{path}: not a network file written by geoinv ({reason})") from None
     return inversion
 
 

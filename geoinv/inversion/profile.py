@@ -172,6 +172,8 @@ def _start_end(value, where):
     else:
         start = end = value
     try:
+        if isinstance(start, (bool, str, np.bool_)) or isinstance(end, (bool, str, np.bool_)):
+            raise TypeError
         start, end = float(start), float(end)
     except (TypeError, ValueError):
         raise ValueError(f"profile {where}: expected a number or {{start, end}}; "

@@ -101,10 +101,12 @@ def _draw_physical(forward, space, n, rng, ood_shell, method, min_acceptance=0.0
     drawn, accepted = n, int(ok.sum())
     while not ok.all():
         if drawn >= 1000 and accepted < min_acceptance * drawn:
+            fix = ("change the [prior] bounds" if ood_shell is None else
+                   f"lower [ood] shell ({ood_shell:g} box widths) or change the [prior] bounds")
             where = "prior box" if ood_shell is None else "OOD shell"
             raise ValueError(
                 f"only {accepted} of {drawn} models drawn from the {where} are physical for "
-                f"{type(forward).__name__}; change the [prior] bounds"
+                f"{type(forward).__name__}; {fix}"
             )
         bad = np.flatnonzero(~ok)
         # redraw with a margin so that few rounds are needed; keep the first valid ones

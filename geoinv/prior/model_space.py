@@ -107,7 +107,8 @@ def from_declared_scale(values, log):
     """
     values = np.asarray(values, dtype=np.float64)
     log = np.asarray(log, dtype=bool)
-    return np.where(log, 10.0 ** np.where(log, values, 0.0), values)
+    with np.errstate(over="ignore"):    # beyond 1e308: inf, refused by the forward model
+        return np.where(log, 10.0 ** np.where(log, values, 0.0), values)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,9 @@ from matplotlib.colors import to_rgba
 
 from ..evaluation.metrics import FIT_THRESHOLD
 from .style import (_GRID_KW, _METHOD_COLORS, _METRIC_LABELS, _SPLIT_STYLES, METHOD_LABELS,
-                    _get_ax, _has_constrained_layout, _new_figure, _ordered_splits,
-                    _prepare_figure, _readable_log_ticks, _style_ax, split_color, split_label)
+                    RMS_MISFIT_LABEL, _get_ax, _has_constrained_layout, _new_figure,
+                    _ordered_splits, _prepare_figure, _readable_log_ticks, _style_ax,
+                    quantity_label, split_color, split_label, tex_symbol)
 
 __all__ = ["plot_predicted_vs_true", "plot_metric_summary", "plot_misfit_histogram",
            "plot_misfit_by_method"]
@@ -83,7 +84,8 @@ def plot_predicted_vs_true(true, pred, names, units, log, split_labels=None,
         Empty figure to draw in; created if None.  A Figure without a layout
         engine is switched to constrained layout.
     max_cols : int, optional
-        Panels per row.
+        Most panels per row; the rows are balanced (4 panels as 2 x 2) and
+        a shorter last row is centred, so no cell stays empty.
     std : ndarray, shape (n_samples, n_params), or dict of them, optional
         Predicted standard deviation in the declared scale (decades for log
         parameters, e.g. an ensemble's spread), drawn as vertical error bars
@@ -148,13 +150,10 @@ def plot_predicted_vs_true(true, pred, names, units, log, split_labels=None,
                 f"got {low.size} and {high.size}"
             )
 
-    n_cols = min(max_cols, n_params)
-    n_rows = math.ceil(n_params / n_cols)
+    n_rows = math.ceil(n_params / max_cols)
+    n_cols = math.ceil(n_params / n_rows)          # balanced rows: 4 panels as 2 x 2
     fig = _prepare_figure(fig, (3.1 * n_cols, 3.1 * n_rows + 0.5))
-    axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
-    for ax in axes[n_params:]:
-        ax.remove()
-    axes = axes[:n_params]
+    axes = _centred_panels(fig, n_params, n_rows, n_cols)
 
     handles = {}
     for j, ax in enumerate(axes):
@@ -181,22 +180,26 @@ def plot_predicted_vs_true(true, pred, names, units, log, split_labels=None,
         (one,) = ax.plot([lo, hi], [lo, hi], color="black", linewidth=0.9, gid="one_to_one",
                          label="1:1")
         handles.setdefault("1:1", one)
-        for k, label in zip(keys, labels):
+        for rank, (k, label) in enumerate(zip(keys, labels)):
+            # the first split (ID) on top: later ones (OOD) beneath and lighter
             color = split_color(k) if k is not None else split_color("test_id")
+            zorder = 2.5 - 0.1 * rank
             if std is not None:
                 ax.errorbar(true[k][:, j], pred[k][:, j], yerr=bars[k], fmt="none",
-                            ecolor=color, elinewidth=0.5, alpha=0.3, gid="error_bars")
-            pc = ax.scatter(true[k][:, j], pred[k][:, j], s=7, color=color, alpha=0.55,
-                            linewidths=0, label=label, rasterized=true[k].shape[0] > 2000)
+                            ecolor=color, elinewidth=0.5, alpha=0.3, gid="error_bars",
+                            zorder=zorder - 0.05)
+            pc = ax.scatter(true[k][:, j], pred[k][:, j], s=7, color=color,
+                            alpha=0.6 if rank == 0 else 0.35, linewidths=0, label=label,
+                            zorder=zorder, rasterized=true[k].shape[0] > 2000)
             if label is not None:
                 handles.setdefault(label, pc)
         ax.set_aspect("equal", adjustable="box")
         if log[j]:
             _readable_log_ticks(ax.xaxis)
             _readable_log_ticks(ax.yaxis)
-        ax.set_title(names[j])
-        ax.set_xlabel(f"True {names[j]} ({units[j]})")
-        ax.set_ylabel(f"Predicted {names[j]} ({units[j]})")
+        ax.set_title(tex_symbol(names[j]))
+        ax.set_xlabel(quantity_label(names[j], units[j], "True"))
+        ax.set_ylabel(quantity_label(names[j], units[j], "Predicted"))
         _style_ax(ax)
 
     # Split entries first, then the reference artists.
@@ -213,6 +216,18 @@ def plot_predicted_vs_true(true, pred, names, units, log, split_labels=None,
             if isinstance(h, PathCollection):
                 h.set_alpha(0.9)
     return fig
+
+
+def _centred_panels(fig, n_panels, n_rows, n_cols):
+    """n_panels Axes in rows of n_cols, the last row centred: no empty cell."""
+    grid = fig.add_gridspec(n_rows, 2 * n_cols)
+    axes = []
+    for j in range(n_panels):
+        row, col = divmod(j, n_cols)
+        in_row = min(n_cols, n_panels - row * n_cols)
+        start = (n_cols - in_row) + 2 * col
+        axes.append(fig.add_subplot(grid[row, start:start + 2]))
+    return axes
 
 
 def _error_bars(pred, std, n_sigma, log):
@@ -294,10 +309,11 @@ def plot_metric_summary(metrics, metric="median_rel_err", fig=None, ax=None):
     else:
         ax.set_ylim(0, None)
     ax.margins(y=0.12)
-    ax.set_xticks(x, quantities)
+    ax.set_xticks(x, [tex_symbol(q) for q in quantities])
     ax.set_xlabel("Parameter")
     ax.set_ylabel(_METRIC_LABELS.get(metric, metric))
-    ax.legend(loc="best", frameon=False, fontsize="small")
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), ncols=len(splits), frameon=False,
+              fontsize="small", borderaxespad=0.0)
     ax.grid(True, axis="y", which="major", **_GRID_KW)
     ax.set_axisbelow(True)
     return ax
@@ -328,10 +344,12 @@ def plot_misfit_histogram(misfit_by_split, ax=None, target=1.0, bins=30):
     data = {k: np.asarray(v, dtype=float).ravel() for k, v in misfit_by_split.items()}
     kept = {k: v[np.isfinite(v) & (v > 0)] for k, v in data.items()}
     pooled = np.concatenate([v for v in kept.values()] + [np.array([target])])
-    lo, hi = pooled.min(), pooled.max()
-    if hi <= lo * 1.0001:
-        lo, hi = lo / 2, hi * 2
-    edges = np.logspace(np.log10(lo), np.log10(hi), bins + 1)
+    lo, hi = np.log10(pooled.min()), np.log10(pooled.max())
+    edges = np.logspace(lo, hi, bins + 1) if hi > lo + 1e-4 else np.logspace(lo - 0.3, hi + 0.3,
+                                                                               bins + 1)
+    # room on both sides: the axis must not start at the smallest misfit (~1)
+    pad = max(0.1, 0.06 * (np.log10(edges[-1]) - np.log10(edges[0])))
+    view = 10.0 ** (np.log10(edges[0]) - pad), 10.0 ** (np.log10(edges[-1]) + pad)
 
     ax = _get_ax(ax, (5.5, 3.8))
     for split in _ordered_splits(kept):
@@ -347,17 +365,22 @@ def plot_misfit_histogram(misfit_by_split, ax=None, target=1.0, bins=30):
     ax.axvline(target, color="black", linestyle="--", linewidth=1.2, gid="target",
                label=f"target misfit = {target:g}")
     ax.set_xscale("log")
-    ax.set_xlim(edges[0], edges[-1])
-    _readable_log_ticks(ax.xaxis)
-    ax.set_xlabel("RMS data misfit (noise standard deviations)")
+    ax.set_xlim(*view)
+    _readable_log_ticks(ax.xaxis, plain=True)
+    ax.set_xlabel(RMS_MISFIT_LABEL)
     ax.set_ylabel("Number of soundings")
     ax.legend(loc="best", fontsize="small", frameon=False)
     _style_ax(ax)
     return ax
 
 
-def plot_misfit_by_method(misfits, ax=None, target=FIT_THRESHOLD):
+def plot_misfit_by_method(misfits, ax=None, target=FIT_THRESHOLD, fig=None):
     """Cumulative distributions of the RMS misfit, by method and split.
+
+    The network's misfits spread over decades while LM's gather near the
+    noise level, so the figure has two panels sharing the y axis: on the
+    left a linear close-up of 0 to 2 x ``target`` where the fitted
+    soundings lie, on the right every misfit on a log axis.
 
     Parameters
     ----------
@@ -366,17 +389,25 @@ def plot_misfit_by_method(misfits, ax=None, target=FIT_THRESHOLD):
         ``{c.split: c.misfits for c in comparisons}``.  Non-finite misfits
         (unphysical models) count as not fitted: the curves end below 1.
     ax : matplotlib.axes.Axes, optional
-        Drawn on; a new figure is made if None.
+        Draw only the log panel, on this Axes.
     target : float
         Fit threshold drawn as a vertical dashed line.
+    fig : matplotlib.figure.Figure, optional
+        Empty figure for both panels (when ``ax`` is None); made if None.
 
     Returns
     -------
     matplotlib.axes.Axes
-        One curve per (split, method): colour = method, line style = split
-        (solid ID, dashed OOD), the legend giving the fraction fitted.
+        The log panel: one curve per (split, method), colour = method, line
+        style = split (solid ID, dashed OOD), its legend (below the panels)
+        giving the fraction fitted.  The close-up is ``ax.figure.axes[0]``
+        when this function made both panels.
     """
-    ax = _get_ax(ax, (6.0, 4.0))
+    if ax is None:
+        fig = _prepare_figure(fig, (9.5, 4.6))
+        ax_zoom, ax = fig.subplots(1, 2, sharey=True, width_ratios=[1.0, 1.5])
+    else:
+        ax_zoom = None
     positive = [np.asarray(v, dtype=float) for by in misfits.values() for v in by.values()]
     finite = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in positive] + [[target]])
     lo, hi = finite.min() / 1.2, finite.max() * 1.2
@@ -389,16 +420,33 @@ def plot_misfit_by_method(misfits, ax=None, target=FIT_THRESHOLD):
             share = np.arange(1, values.size + 1) / values.size
             shown = np.isfinite(values)
             fitted = np.mean(rms <= target) if rms.size else np.nan
-            ax.step(np.r_[lo, values[shown]], np.r_[0.0, share[shown]], where="post",
-                    color=_METHOD_COLORS.get(method, None), linestyle=style,
+            kw = dict(where="post", color=_METHOD_COLORS.get(method, None), linestyle=style,
+                      linewidth=1.6)
+            ax.step(np.r_[lo, values[shown]], np.r_[0.0, share[shown]],
                     label=f"{split}, {METHOD_LABELS.get(method, method)}: "
-                          f"{100 * fitted:.1f} % <= {target:g}")
+                          f"{100 * fitted:.1f} % <= {target:g}", **kw)
+            if ax_zoom is not None:
+                ax_zoom.step(np.r_[0.0, values[shown]], np.r_[0.0, share[shown]], **kw)
     ax.axvline(target, color="black", linestyle="--", linewidth=1.0, gid="target")
     ax.set_xscale("log")
     ax.set_xlim(lo, hi)
+    _readable_log_ticks(ax.xaxis, plain=True)
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("RMS data misfit (noise standard deviations)")
+    ax.set_xlabel(RMS_MISFIT_LABEL)
     ax.set_ylabel("Fraction of soundings with misfit <= x")
     ax.grid(True, **_GRID_KW)
-    ax.legend(loc="lower right", fontsize="small", frameon=False)
+    if ax_zoom is None:
+        ax.legend(loc="lower right", fontsize="small", frameon=False)
+        return ax
+    ax.set_ylabel("")
+    ax.set_title("all soundings (log axis)", fontsize="medium")
+    ax_zoom.axvline(target, color="black", linestyle="--", linewidth=1.0, gid="target")
+    ax_zoom.set_xlim(0.0, 2.0 * target)
+    ax_zoom.set_ylim(0, 1.02)
+    ax_zoom.set_xlabel("RMS data misfit")
+    ax_zoom.set_ylabel("Fraction of soundings with misfit <= x")
+    ax_zoom.set_title("near the noise level", fontsize="medium")
+    ax_zoom.grid(True, **_GRID_KW)
+    ax.legend(loc="upper right", bbox_to_anchor=(1.0, -0.17), ncols=2, fontsize="small",
+              frameon=False)
     return ax

@@ -1,25 +1,29 @@
-"""Soundings beside their layered models: VES, MT and refraction examples.
+"""Soundings beside their layered models: VES and MT examples.
 
-A sounding curve (apparent resistivity against AB/2 or period, first-arrival
-time against offset) is drawn beside the layered models that explain it:
-observed data as black markers with error bars, the response of the
-predicted model as a red line, the true model solid black and the predicted
-one dashed red (:mod:`geoinv.viz.style`).  Models are
-``[p_1 .. p_N, h_1 .. h_(N-1)]`` top-down (p: rho in ohm.m or v in m/s;
-h in m); depth axes increase downward.  Every function draws on the Axes or
-Figure it is given, creates a figure only when it is given none, and
-returns what it drew on.
+A sounding curve (apparent resistivity against AB/2 or period) is drawn
+beside the layered models that explain it: observed data as black markers
+with error bars, each model's response as a line in the model's colour; the
+true model solid black, the network's dashed red, network -> LM solid green
+(:func:`geoinv.viz.style.model_style`), an ensemble or posterior band shaded
+beneath.  Models are ``[rho_1 .. rho_N, h_1 .. h_(N-1)]`` top-down (ohm.m,
+m), drawn as steps against depth on a log axis (soundings resolve a layer
+in proportion to its depth), all half-spaces down to one common bottom.
+Legends sit above their panels, never over the data.  Every function draws
+on the Axes or Figure it is given, creates a figure only when it is given
+none, and returns what it drew on.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import MultipleLocator
 
 from .._checks import check_choice
-from ..forward.refraction import intercept_times
-from .layered import layer_steps, models_depth_max, plot_layered_model
-from .style import (_OBS_KW, _PRED_KW, _TRUE_KW, _get_ax, _prepare_figure, _readable_log_ticks,
-                    _style_ax)
+from ._entries import band_entries, error_bars, model_entries
+from .layered import log_depth_top, models_depth_max, plot_layered_model, plot_layered_model_band
+from .style import (AB2_LABEL, APPARENT_RESISTIVITY_LABEL, PERIOD_LABEL, PHASE_LABEL,
+                    _get_ax, _legend_above, _prepare_figure, _readable_log_ticks, _style_ax)
+from .traveltimes import plot_refraction_example  # noqa: F401  (a sounding figure, too)
 
 __all__ = ["plot_sounding", "plot_ves_reconstruction", "plot_ves_reconstructions",
            "plot_ves_example", "plot_mt_example", "plot_refraction_example"]
@@ -36,9 +40,9 @@ def plot_sounding(ab2, rho_a, ax=None, sigma=None, style="data", **kw):
         Apparent resistivities (ohm.m).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure is created if None.
-    sigma : float or array_like, shape (n_data,), optional
-        Standard deviation of ``rho_a`` (ohm.m), drawn as error bars
-        (``style="data"`` only).
+    sigma : float or array_like, shape (n_data,) or (2, n_data), optional
+        Standard deviation of ``rho_a`` (ohm.m), or the lower and upper
+        error-bar lengths, drawn as error bars (``style="data"`` only).
     style : {"data", "model"}
         ``"data"``: observed data as markers; ``"model"``: a simulated
         response as a line.
@@ -71,7 +75,7 @@ def plot_sounding(ab2, rho_a, ax=None, sigma=None, style="data", **kw):
     if sigma is not None:
         if style != "data":
             raise ValueError("sigma (error bars) is only drawn with style='data'")
-        sigma = np.broadcast_to(np.asarray(sigma, dtype=float), ab2.shape)
+        sigma = error_bars(sigma, ab2.size)
         if (sigma < 0).any():
             raise ValueError("sigma must be >= 0")
 
@@ -80,29 +84,27 @@ def plot_sounding(ab2, rho_a, ax=None, sigma=None, style="data", **kw):
     ax.set_yscale("log")
     if style == "data":
         opts = dict(marker="o", markersize=4.5, linestyle="none", color="black",
-                    label="observed")
+                    label="observed", zorder=3)
         opts.update(kw)
         if sigma is not None:
             opts.setdefault("elinewidth", 0.8)
             opts.setdefault("capsize", 2)
             # On a log axis a lower bar reaching rho_a <= sigma would run off to
             # zero; clip it just above zero so the bar stays drawable.
-            lower = np.minimum(sigma, 0.999 * np.abs(rho_a))
-            ax.errorbar(ab2, rho_a, yerr=np.vstack([lower, sigma]), **opts)
+            lower = np.minimum(sigma[0], 0.999 * np.abs(rho_a))
+            ax.errorbar(ab2, rho_a, yerr=np.vstack([lower, sigma[1]]), **opts)
         else:
             ax.plot(ab2, rho_a, **opts)
     else:
         opts = dict(linestyle="-", linewidth=1.8, color="#d62728", label="simulated")
         opts.update(kw)
         ax.plot(ab2, rho_a, **opts)
-    ax.set_xlabel("AB/2 (m)")
-    ax.set_ylabel("Apparent resistivity (ohm.m)")
+    ax.set_xlabel(AB2_LABEL)
+    ax.set_ylabel(APPARENT_RESISTIVITY_LABEL)
     _readable_log_ticks(ax.xaxis)
     _readable_log_ticks(ax.yaxis)
     _style_ax(ax)
     return ax
-
-
 
 
 def _split_model(model, n_layers, what):
@@ -115,9 +117,75 @@ def _split_model(model, n_layers, what):
     return model[:n_layers], model[n_layers:]
 
 
+def _physical(model):
+    return bool(np.isfinite(model).all() and (model > 0).all())
+
+
+def _draw_layered_models(ax, entries, n_layers, bands=None, default_depth=10.0):
+    """Draw layered models on one log depth range, bands beneath, unphysical ones noted.
+
+    The range runs from :func:`~geoinv.viz.layered.log_depth_top` to 3 x
+    the deepest last interface of the drawable models (half a decade of
+    half-space); every half-space reaches its bottom.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    entries : list of geoinv.viz._entries.Entry
+        Models ``[rho_1 .. rho_N, h_1 .. h_(N-1)]`` with their styles.
+    n_layers : int
+    bands : dict of str to ndarray, shape (n_members, 2 n_layers - 1), optional
+        Members shaded as a band (``"ensemble"``: +/- 2 sigma,
+        ``"posterior..."``: 5-95 %).
+    default_depth : float
+        Bottom (m) when no model has an interface.
+
+    Returns
+    -------
+    ax
+    """
+    for e in entries:
+        _split_model(e.model, n_layers, {"true": "model_true", "predicted": "model_pred"}.get(
+            e.key, f"model_pred[{e.key!r}]"))
+    drawable = [e for e in entries if _physical(e.model)]
+    thicknesses = [e.model[n_layers:] for e in drawable]
+    bottom = models_depth_max(thicknesses, default_depth, factor=3.0)
+    top = log_depth_top(thicknesses, bottom)
+    ax.set_yscale("log")
+    ax.set_ylim(bottom, top)
+    for _, members, kw in band_entries(bands):
+        members = members[[_physical(m) for m in members]]
+        if len(members):
+            plot_layered_model_band(members[:, :n_layers], members[:, n_layers:], ax=ax,
+                                    depth_max=bottom, **kw)
+    for e in drawable:
+        plot_layered_model(e.model[:n_layers], e.model[n_layers:], ax=ax, depth_max=bottom,
+                           depth_scale="log", depth_top=top, **e.style)
+    unphysical = [e.label for e in entries if not _physical(e.model)]
+    if unphysical:
+        ax.text(0.5, 0.02, f"{', '.join(unphysical)}: unphysical model", transform=ax.transAxes,
+                ha="center", va="bottom", fontsize="small", color="#d62728")
+    return ax
+
+
+def _draw_responses(ax, x, entries, order=slice(None), part=slice(None), **kw):
+    """Each entry's response (where finite) as a line in its model's colour."""
+    for e in entries:
+        if e.has_response:
+            ax.plot(x, e.response[part][order], color=e.style["color"],
+                    linestyle="-", linewidth=1.6, label=e.response_label, **kw)
+
+
+def _legends(pairs, legend):
+    """Each panel's legend above it (``pairs``: Axes and legend columns)."""
+    if legend:
+        for ax, ncols in pairs:
+            _legend_above(ax, ncols=ncols)
+
 
 def plot_ves_reconstruction(ab2, model_true, model_pred, data_obs, data_pred, n_layers,
-                            sigma=None, title=None, fig=None, axes=None, legend=True):
+                            sigma=None, title=None, fig=None, axes=None, legend=True,
+                            bands=None):
     """Show one VES inversion: layered models (left) and soundings (right).
 
     Parameters
@@ -126,18 +194,19 @@ def plot_ves_reconstruction(ab2, model_true, model_pred, data_obs, data_pred, n_
         AB/2 spacings (m).
     model_true : array_like, shape (2 * n_layers - 1,) or None
         True model ``[rho_1..rho_N, h_1..h_(N-1)]`` (ohm.m, m); None for
-        field data, then only the prediction is drawn.
-    model_pred : array_like, shape (2 * n_layers - 1,)
-        Model predicted by the network.
+        field data, then only the predictions are drawn.
+    model_pred : array_like, shape (2 * n_layers - 1,), or dict of str to it
+        Model predicted by the network ("predicted"), or several by label,
+        e.g. ``{"network": ..., "network_lm": ...}``.
     data_obs : array_like, shape (n_data,)
         Observed (noisy) apparent resistivities (ohm.m), drawn as markers.
-    data_pred : array_like, shape (n_data,) or None
-        Response of ``model_pred`` re-simulated by the forward model (ohm.m),
-        drawn as a line.
+    data_pred : array_like, shape (n_data,) or None, or dict of str to it
+        Responses of the predicted models (ohm.m), drawn as lines.
     n_layers : int
         Number of layers N.
-    sigma : float or array_like, shape (n_data,), optional
-        Noise standard deviation of ``data_obs`` (ohm.m), drawn as error bars.
+    sigma : float or array_like, shape (n_data,) or (2, n_data), optional
+        Noise standard deviation of ``data_obs`` (ohm.m), or lower and upper
+        error-bar lengths.
     title : str, optional
         Figure (or sub-figure) title.
     fig : matplotlib.figure.Figure or SubFigure, optional
@@ -147,51 +216,31 @@ def plot_ves_reconstruction(ab2, model_true, model_pred, data_obs, data_pred, n_
     axes : pair of matplotlib.axes.Axes, optional
         (model axes, sounding axes) to draw on.
     legend : bool, optional
-        Draw a legend in each panel.
+        Draw a legend above each panel.
+    bands : dict of str to array_like, shape (n_members, 2 * n_layers - 1), optional
+        Models shaded as a band under the lines (ensemble members,
+        posterior samples).
 
     Returns
     -------
     fig : matplotlib.figure.Figure or SubFigure
-        The figure holding the two panels.  Both models share one depth range
-        (1.5 x the deeper of their last interfaces).
+        The figure holding the two panels.  The models share one log depth
+        range (down to 3 x the deepest last interface).
     """
-    models = _true_and_predicted(model_true, model_pred, n_layers)
+    entries = model_entries(model_true, model_pred, data_pred)
     if axes is not None:
         ax_model, ax_data = axes
         fig = ax_model.figure  # the (Sub)Figure holding the Axes
     else:
         fig = _prepare_figure(fig, (8.5, 3.8))
         ax_model, ax_data = fig.subplots(1, 2, width_ratios=[1, 1.25])
-    _draw_models(ax_model, models, default_depth=10.0)
+    _draw_layered_models(ax_model, entries, n_layers, bands=bands)
 
     plot_sounding(ab2, data_obs, ax=ax_data, sigma=sigma, style="data", label="observed")
-    if data_pred is not None:
-        plot_sounding(ab2, data_pred, ax=ax_data, style="model", color=_PRED_KW["color"],
-                      label="response of predicted model")
-    ax_data.set_title("Sounding", fontsize="medium")
-    return _finish(fig, (ax_model, ax_data) if legend else (), title)
-
-
-def _true_and_predicted(model_true, model_pred, n_layers):
-    """[(rho, h, line style)] of the true model (if given) and the predicted one."""
-    rho_p, h_p = _split_model(model_pred, n_layers, "model_pred")
-    models = [] if model_true is None else [
-        (*_split_model(model_true, n_layers, "model_true"), _TRUE_KW)]
-    return models + [(rho_p, h_p, _PRED_KW)]
-
-
-def _draw_models(ax, models, default_depth):
-    """Draw layered models on one depth range (1.5 x the deeper last interface)."""
-    depth_max = models_depth_max([h for _, h, _ in models], default_depth)
-    for rho, h, style in models:
-        plot_layered_model(rho, h, ax=ax, depth_max=depth_max, **style)
-    ax.set_title("Layered model", fontsize="medium")
-
-
-def _finish(fig, legend_axes, title):
-    """Legends on ``legend_axes`` and the (sub)figure's title, if any."""
-    for ax in legend_axes:
-        ax.legend(loc="best", fontsize="small")
+    ab2 = np.asarray(ab2, dtype=float)
+    _draw_responses(ax_data, ab2, entries)
+    _readable_log_ticks(ax_data.yaxis)
+    _legends(((ax_model, 2), (ax_data, 2)), legend)
     if title is not None:
         fig.suptitle(title)
     return fig
@@ -226,8 +275,8 @@ def plot_ves_reconstructions(ab2, models_true, models_pred, data_obs, data_pred,
     Returns
     -------
     fig : matplotlib.figure.Figure
-        One sub-figure per example, each with two Axes; the legend is drawn
-        in the first row only.
+        One sub-figure per example, each with two Axes; the legends are
+        drawn in the first row only.
     """
     models_pred = np.atleast_2d(np.asarray(models_pred, dtype=float))
     data_obs = np.atleast_2d(np.asarray(data_obs, dtype=float))
@@ -260,20 +309,17 @@ def plot_ves_reconstructions(ab2, models_true, models_pred, data_obs, data_pred,
             fig=sub,
             legend=(i == 0),
         )
-        if i > 0:  # panel titles once, at the top of the grid
-            for ax in sub.axes:
-                ax.set_title("")
     return fig
 
 
 def plot_ves_example(forward, fig, model_true, model_pred, data_obs, data_pred, sigma=None,
-                     title=None, legend=True):
+                     title=None, legend=True, bands=None):
     """One VES inversion example: :func:`plot_ves_reconstruction` of ``forward``'s survey.
 
     Parameters
     ----------
     forward : geoinv.forward.VES
-    fig, model_true, model_pred, data_obs, data_pred, sigma, title, legend
+    fig, model_true, model_pred, data_obs, data_pred, sigma, title, legend, bands
         As :func:`geoinv.viz.plot_example`.
 
     Returns
@@ -282,23 +328,52 @@ def plot_ves_example(forward, fig, model_true, model_pred, data_obs, data_pred, 
     """
     return plot_ves_reconstruction(forward.ab2, model_true, model_pred, data_obs, data_pred,
                                    forward.n_layers, sigma=sigma, title=title, fig=fig,
-                                   legend=legend)
+                                   legend=legend, bands=bands)
+
+
+def phase_limits(values):
+    """Phase axis limits: 0-90 degrees, widened to cover every value drawn.
+
+    Parameters
+    ----------
+    values : array_like
+        Phases drawn (deg): data, data -/+ error bars, responses; NaN ignored.
+
+    Returns
+    -------
+    (low, high) : tuple of float
+        ``(0.0, 90.0)`` if every value lies inside, else padded by 5 % of
+        the range beyond the extreme values.
+
+    Examples
+    --------
+    >>> phase_limits([10.0, 80.0]), phase_limits([-10.0, 80.0])
+    ((0.0, 90.0), (-15.0, 90.0))
+    """
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    low = min(0.0, float(values.min())) if values.size else 0.0
+    high = max(90.0, float(values.max())) if values.size else 90.0
+    pad = 0.05 * (high - low)
+    return (low - pad if low < 0.0 else 0.0, high + pad if high > 90.0 else 90.0)
 
 
 def plot_mt_example(forward, fig, model_true, model_pred, data_obs, data_pred, sigma=None,
-                    title=None, legend=True):
+                    title=None, legend=True, bands=None):
     """One MT inversion example: layered models beside the sounding curves.
 
-    Left: the models against depth (:func:`plot_layered_model`).  Right:
-    apparent resistivity against period on log-log axes (top) and phase
-    against period (bottom, 0-90 degrees); the observed data as markers with
-    error bars ``sigma``, the response of the predicted model as a line.
+    Left: the models against depth on a log axis (plain depths, no offset
+    factor).  Right: apparent resistivity against period on log-log axes
+    (top) and phase against period (bottom, a linear axis from 0 to 90
+    degrees widened to cover every datum and its error bar); the observed
+    data as markers with error bars ``sigma``, each model's response as a
+    line in its colour.
 
     Parameters
     ----------
     forward : geoinv.forward.MT1D
         Its periods (s) and number of layers.
-    fig, model_true, model_pred, data_obs, data_pred, sigma, title, legend
+    fig, model_true, model_pred, data_obs, data_pred, sigma, title, legend, bands
         As :func:`geoinv.viz.plot_example`; the data are
         ``[rho_a (ohm.m) per period, phase (degrees) per period]``.
 
@@ -308,104 +383,40 @@ def plot_mt_example(forward, fig, model_true, model_pred, data_obs, data_pred, s
     """
     periods, m = forward.periods, forward.periods.size
     data_obs = np.asarray(data_obs, dtype=np.float64)
-    data_pred = None if data_pred is None else np.asarray(data_pred, dtype=np.float64)
-    if sigma is not None:
-        sigma = np.broadcast_to(np.asarray(sigma, dtype=np.float64), (2 * m,))
-    models = _true_and_predicted(model_true, model_pred, forward.n_layers)
+    bars = error_bars(sigma, 2 * m)
+    entries = model_entries(model_true, model_pred, data_pred)
     axes = fig.subplot_mosaic([["model", "rho_a"], ["model", "phase"]], width_ratios=[1, 1.35])
     ax_model, ax_rho, ax_phase = axes["model"], axes["rho_a"], axes["phase"]
-    _draw_models(ax_model, models, default_depth=1000.0)
+    _draw_layered_models(ax_model, entries, forward.n_layers, bands=bands, default_depth=1000.0)
 
     order = np.argsort(periods)
     t = periods[order]
     obs_kw = dict(label="observed", markersize=3.5)
-    pred_kw = dict(color=_PRED_KW["color"], label="response of predicted model")
     plot_sounding(t, data_obs[:m][order], ax=ax_rho, style="data",
-                  sigma=None if sigma is None else sigma[:m][order], **obs_kw)
-    if data_pred is not None and np.isfinite(data_pred).all():
-        plot_sounding(t, data_pred[:m][order], ax=ax_rho, style="model", **pred_kw)
+                  sigma=None if bars is None else bars[:, :m][:, order], **obs_kw)
+    _draw_responses(ax_rho, t, entries, order, slice(0, m))
+    _readable_log_ticks(ax_rho.yaxis)
     ax_rho.set_xlabel("")
-    ax_rho.set_ylabel("App. resistivity\n(ohm.m)")
+    ax_rho.set_ylabel(r"$\rho_a$ ($\Omega\cdot$m)")
     ax_rho.tick_params(labelbottom=False)
-    ax_rho.set_title("Sounding", fontsize="medium")
 
     ax_phase.sharex(ax_rho)
     ax_phase.axhline(45.0, color="0.6", linestyle=":", linewidth=1.0, gid="half_space")
-    yerr = None if sigma is None else sigma[m:][order]
-    ax_phase.errorbar(t, data_obs[m:][order], yerr=yerr, marker="o", linestyle="none",
-                      color="black", elinewidth=0.8, capsize=2, **obs_kw)
-    if data_pred is not None and np.isfinite(data_pred).all():
-        ax_phase.plot(t, data_pred[m:][order], linestyle="-", linewidth=1.8, **pred_kw)
+    phase = data_obs[m:][order]
+    yerr = None if bars is None else bars[:, m:][:, order]
+    ax_phase.errorbar(t, phase, yerr=yerr, marker="o", linestyle="none", color="black",
+                      elinewidth=0.8, capsize=2, zorder=3, **obs_kw)
+    _draw_responses(ax_phase, t, entries, order, slice(m, 2 * m))
+    shown = [phase] + ([] if yerr is None else [phase - yerr[0], phase + yerr[1]])
+    shown += [e.response[m:] for e in entries if e.has_response]
+    low, high = phase_limits(np.concatenate(shown))
     ax_phase.set_xscale("log")
-    ax_phase.set_ylim(0.0, 90.0)
-    ax_phase.set_yticks([0, 15, 30, 45, 60, 75, 90])
-    ax_phase.set_xlabel("Period (s)")
-    ax_phase.set_ylabel("Phase (deg)")
+    ax_phase.set_ylim(low, high)
+    ax_phase.yaxis.set_major_locator(MultipleLocator(15.0 if high - low <= 120 else 30.0))
+    ax_phase.set_xlabel(PERIOD_LABEL)
+    ax_phase.set_ylabel(PHASE_LABEL)
     _style_ax(ax_phase)
-    return _finish(fig, (ax_model, ax_rho) if legend else (), title)
-
-
-def plot_refraction_example(forward, fig, model_true, model_pred, data_obs, data_pred,
-                            sigma=None, title=None, legend=True):
-    """One refraction inversion example: travel times beside the velocity-depth model.
-
-    Left: observed first arrivals as markers with their noise as error
-    bars, the response of the predicted model as a line and its travel-time
-    branches as thin dotted lines (also where they are not first arrivals),
-    times in ms.  Right: the velocity models as steps against depth.
-
-    Parameters
-    ----------
-    forward : geoinv.forward.Refraction
-        Its offsets (m) and number of layers.
-    fig, model_true, model_pred, data_obs, data_pred, sigma, title, legend
-        As :func:`geoinv.viz.plot_example`; models are
-        ``[v_1 .. v_N, h_1 .. h_(N-1)]`` (m/s, m), data in s.
-
-    Returns
-    -------
-    fig
-    """
-    n = forward.n_layers
-    ax_t, ax_v = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.5, 1]})
-    order = np.argsort(forward.offsets)
-    x = forward.offsets[order]
-    ms = 1e3
-    x_line = np.linspace(0.0, x[-1], 200)
-    model_pred = np.asarray(model_pred, dtype=np.float64)
-    predicted_ok = bool(forward.valid_rows(model_pred)[0])
-    if predicted_ok:
-        tau = intercept_times(model_pred[:n], model_pred[n:])
-        for k in range(n):
-            ax_t.plot(x_line, ms * (x_line / model_pred[k] + tau[k]), ":",
-                      color=_PRED_KW["color"], linewidth=0.8,
-                      label="branches (predicted)" if k == 0 else None)
-    yerr = None if sigma is None else ms * np.asarray(sigma)[order]
-    ax_t.errorbar(x, ms * np.asarray(data_obs)[order], yerr=yerr, ms=3.5, **_OBS_KW)
-    if data_pred is not None and np.isfinite(data_pred).all():
-        ax_t.plot(np.r_[0.0, x], ms * np.r_[0.0, np.asarray(data_pred)[order]], "-",
-                  color=_PRED_KW["color"], linewidth=1.6, label="response of predicted model")
-    shown = [np.asarray(data_obs, dtype=np.float64)]
-    if data_pred is not None:
-        shown.append(np.asarray(data_pred, dtype=np.float64))
-    t_top = 1.15 * ms * np.nanmax(np.concatenate(shown))
-    ax_t.set_xlim(0.0, 1.02 * x[-1])
-    ax_t.set_ylim(0.0, t_top)
-    ax_t.set_xlabel("Offset (m)")
-    ax_t.set_ylabel("First-arrival time (ms)")
-    ax_t.set_title("Travel times", fontsize="medium")
-
-    models = _true_and_predicted(model_true, model_pred, n)
-    depth_max = models_depth_max([h for v, h, _ in models if np.isfinite(v).all()], 10.0)
-    for v, h, style in models:
-        ax_v.plot(*layer_steps(v, h, depth_max), **style)
-    ax_v.set_ylim(depth_max, 0.0)
-    ax_v.set_xlabel("Velocity (m/s)")
-    ax_v.set_ylabel("Depth (m)")
-    ax_v.set_title("Velocity model", fontsize="medium")
-    for ax in (ax_t, ax_v):
-        _style_ax(ax)
-    if not predicted_ok:
-        ax_v.text(0.5, 0.02, "predicted model unphysical", transform=ax_v.transAxes,
-                  ha="center", va="bottom", fontsize="small", color=_PRED_KW["color"])
-    return _finish(fig, (ax_t, ax_v) if legend else (), title)
+    _legends(((ax_model, 2), (ax_rho, 2)), legend)
+    if title is not None:
+        fig.suptitle(title)
+    return fig

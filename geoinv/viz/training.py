@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import NullFormatter
 
-from .style import _METRIC_LABELS, _get_ax, _readable_log_ticks, _style_ax, split_color
+from .style import (_METRIC_LABELS, _get_ax, _legend_above, _readable_log_ticks, _style_ax,
+                    split_color)
 
 __all__ = ["plot_history", "plot_learning_curve"]
 
@@ -33,7 +34,8 @@ def plot_history(history, ax=None):
     ax : matplotlib.axes.Axes
         The loss axis is logarithmic.  If any validation loss is finite, the
         epoch of the smallest one is marked by a vertical dotted line
-        (``gid="best_epoch"``) labelled with the epoch and loss.
+        (``gid="best_epoch"``) labelled with the epoch and loss.  The legend
+        sits above the axes, so no line crosses it.
 
     Raises
     ------
@@ -79,7 +81,7 @@ def _plot_member_histories(history, ax):
             best = int(np.nanargmin(val))
             ax.plot(epoch[best], val[best], "o", color="black", markersize=3.5, gid="best_epoch",
                     label="best validation epoch" if i == 0 else None)
-    ax.set_title(f"{len(members)} ensemble members", fontsize="medium")
+    ax.set_ylabel(f"Loss E (scaled units), {len(members)} ensemble members")
     return _finish_loss_axes(ax)
 
 
@@ -87,8 +89,10 @@ def _finish_loss_axes(ax):
     """Log loss axis, labels, legend and grid shared by both history figures."""
     ax.set_yscale("log")
     ax.set_xlabel("Epoch")
-    ax.set_ylabel("Loss E (scaled units)")
-    ax.legend(loc="upper right", frameon=False)
+    if not ax.get_ylabel():
+        ax.set_ylabel("Loss E (scaled units)")
+    _readable_log_ticks(ax.yaxis)
+    _legend_above(ax, ncols=2)
     _style_ax(ax)
     return ax
 
@@ -146,6 +150,6 @@ def plot_learning_curve(curve, x="n_train", quantities=None, ax=None, ylabel=Non
                    "n_hidden": "Hidden units"}.get(x, x))
     metric = curve.attrs.get("metric")
     ax.set_ylabel(ylabel or _METRIC_LABELS.get(metric, metric or "error"))
-    ax.legend(loc="best", fontsize="small", frameon=False)
+    _legend_above(ax, ncols=min(len(quantities), 5))
     _style_ax(ax)
     return ax

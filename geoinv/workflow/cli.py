@@ -61,7 +61,9 @@ class _StopSignals:
     ``last_words``: for the process's own command line, a function of the
     signal number giving the line to print if a signal arrives after
     ``main`` has returned (while the interpreter shuts down); the process then
-    exits with 128 + N at once instead of being killed silently.  None
+    exits with 128 + N at once instead of being killed silently.  From the
+    last ``atexit`` call on, when Python is about to reset its handlers, the
+    signals are ignored: the work is done and the process is ending.  None
     restores the previous handlers (``main`` called from Python).
     """
 
@@ -113,6 +115,15 @@ class _StopSignals:
                 signal.signal(s, self._late)
             else:
                 signal.signal(s, signal.SIG_DFL if handler is None else handler)
+        if self.last_words is not None and self.previous:
+            import atexit
+
+            atexit.register(_ignore_stop_signals)
+
+
+def _ignore_stop_signals():
+    for s in _SIGNALS:
+        signal.signal(s, signal.SIG_IGN)
 
 
 SCENARIO_FOLDER = Path("scenarios")
@@ -243,7 +254,8 @@ def _main(argv, written, signals):
 
     try:
         if getattr(args, "threads", None) is not None or "GEOINV_THREADS" in os.environ:
-            from ..forward._threads import set_threads, threads_from_environment
+            from ..forward import set_threads
+            from ..forward._threads import threads_from_environment
 
             set_threads(args.threads if getattr(args, "threads", None) is not None
                         else threads_from_environment())
@@ -281,7 +293,10 @@ def _main(argv, written, signals):
                   "[network] hidden, or set GEOINV_MAX_MEMORY_GB", file=sys.stderr)
         else:  # bad data or settings met while computing: name the file
             message = str(err)
-            prefix = "" if not source or message.startswith(source) else f"{source}: "
+            named = [str(v) for v in (getattr(args, k, None) for k in ("data", "network",
+                                                                       "scenario")) if v]
+            prefix = ("" if not source or any(message.startswith(n) for n in named)
+                      else f"{source}: ")
             print(f"geoinv: error: {prefix}{message}", file=sys.stderr)
         return 2
     _summary(result)

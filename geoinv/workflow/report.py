@@ -19,8 +19,8 @@ from ..evaluation.metrics import FIT_FRACTION, FIT_THRESHOLD, metric_key, simula
 from ..prior.noise import sigma_to_data_space   # error bars in data units
 
 __all__ = ["write_figures", "write_report", "header", "example_indices", "training_summary",
-           "network_figures", "network_section", "ood_section", "comparison_figures",
-           "comparison_section", "profile_figures", "profile_section"]
+           "network_figures", "reconstruction_figures", "network_section", "ood_section",
+           "comparison_figures", "comparison_section", "profile_figures", "profile_section"]
 
 SPLITS = ("test_id", "test_ood")
 SPLIT_TITLES = {"test_id": "in distribution (ID)", "test_ood": "out of distribution (OOD)"}
@@ -67,7 +67,7 @@ def write_figures(figures, folder):
 
 def network_figures(scenario, datasets, predictions, std, members, misfits, metrics):
     """The network's figures: predicted vs true, error summary, misfits, examples."""
-    space, forward = scenario.space, scenario.forward
+    space = scenario.space
     figures = {}
 
     def predicted_vs_true(fig):
@@ -76,46 +76,117 @@ def network_figures(scenario, datasets, predictions, std, members, misfits, metr
             space.names, space.units, space.log, bounds=(space.low, space.high), fig=fig,
             std={s: std[s] for s in SPLITS} if std else None)
 
-    figures["predicted_vs_true.png"] = ((12, 3.6 * int(np.ceil(space.n_params / 3))),
-                                        predicted_vs_true)
-    figures["metrics_summary.png"] = ((7, 4), lambda fig: viz.plot_metric_summary(
+    rows = int(np.ceil(space.n_params / 3))
+    columns = int(np.ceil(space.n_params / rows))
+    figures["predicted_vs_true.png"] = ((4.0 * columns, 3.6 * rows + 0.4), predicted_vs_true)
+    figures["metrics_summary.png"] = ((7, 4.2), lambda fig: viz.plot_metric_summary(
         metrics, metric="median_rel_err", ax=fig.add_subplot()))
-    figures["misfit.png"] = ((6, 4), lambda fig: viz.plot_misfit_histogram(
+    figures["misfit.png"] = ((6.5, 4), lambda fig: viz.plot_misfit_histogram(
         misfits, ax=fig.add_subplot(), target=FIT_THRESHOLD))
-    n_examples = scenario.report.n_examples
-    for split in SPLITS if n_examples > 0 else ():
-        idx = example_indices(misfits[split], n_examples)
-        figures[f"reconstructions_{split}.png"] = (
-            (10, 3.2 * len(idx)),
-            _examples_drawer(forward, datasets[split], predictions[split], idx, misfits[split],
-                             split, members.get(split)))
+    bands = {"ensemble": members} if members else None
+    figures.update(reconstruction_figures(scenario, datasets, predictions, misfits, bands=bands))
     return figures
 
 
-def _examples_drawer(forward, ds, pred, idx, misfit, split, members):
+def reconstruction_figures(scenario, datasets, predictions, misfits, refined=None, bands=None):
+    """``reconstructions_<split>.png``: examples spread over the network's misfit.
+
+    Each row draws the true model, the network's and (when ``refined`` is
+    given) the network -> LM model with their responses, and any ``bands``
+    (ensemble members, posterior samples) beneath.  A later stage returns
+    the same file names to replace the network-only figures.
+
+    Parameters
+    ----------
+    scenario : geoinv.workflow.scenario.Scenario
+    datasets : dict of str to Dataset
+    predictions : dict of str to ndarray, shape (n_soundings, n_params)
+        The network's models per test split.
+    misfits : dict of str to ndarray, shape (n_soundings,)
+        The network's RMS misfits: the examples are picked along them.
+    refined : dict of str to MethodResult, optional
+        network -> LM per split (``.models``, ``.rms``).
+    bands : dict of str to dict of str to ndarray, shape (n_members, n_soundings, n_params)
+        ``{label: {split: members}}``, e.g. ``{"ensemble": members}``.
+
+    Returns
+    -------
+    dict
+        File name -> ``((width, height), draw)``.
+    """
+    forward, n_examples = scenario.forward, scenario.report.n_examples
+    figures = {}
+    for split in SPLITS if n_examples > 0 else ():
+        idx = example_indices(misfits[split], n_examples)
+        models = {"network": predictions[split][idx]}
+        rms = {"network": np.asarray(misfits[split])[idx]}
+        if refined is not None:
+            models["network_lm"] = refined[split].models[idx]
+            rms["network_lm"] = refined[split].rms[idx]
+        split_bands = {label: b[split][:, idx] for label, b in (bands or {}).items()
+                       if b.get(split) is not None}
+        height = viz.examples_height(forward, datasets[split].models[idx], models, 10.0)
+        figures[f"reconstructions_{split}.png"] = (
+            (10, height),
+            _examples_drawer(forward, datasets[split], idx, models, rms, split, split_bands))
+    return figures
+
+
+def _rms_text(rms):
+    """'RMS misfit 0.97 (network), 1.02 (network -> LM)'; NaN reads 'unphysical'."""
+    parts = [("unphysical" if not np.isfinite(v) else f"{v:.2f}")
+             + ("" if len(rms) == 1 else f" ({METHOD_LABELS.get(k, k)})") for k, v in rms.items()]
+    return "RMS misfit " + ", ".join(parts)
+
+
+def _examples_drawer(forward, ds, idx, models, rms, split, bands):
     def draw(fig):
-        chosen = pred[idx]
-        viz.plot_examples(
-            forward, ds.models[idx], chosen, ds.data[idx], simulate_valid(forward, chosen),
-            sigma=sigma_to_data_space(ds.sigma[idx], ds.data[idx], forward.data_log_mask),
-            titles=[f"{SPLIT_TITLES[split]} #{i}: RMS misfit {misfit[i]:.2f}" for i in idx],
-            fig=fig)
-        if members is not None:
-            viz.plot_example_bands(fig, forward, members[:, idx])
+        responses = {k: simulate_valid(forward, m) for k, m in models.items()}
+        titles = [f"{SPLIT_TITLES[split]} #{i}: " + _rms_text({k: v[j] for k, v in rms.items()})
+                  for j, i in enumerate(idx)]
+        viz.plot_examples(forward, ds.models[idx], models, ds.data[idx], responses,
+                          sigma=sigma_to_data_space(ds.sigma[idx], ds.data[idx],
+                                                    forward.data_log_mask),
+                          titles=titles, fig=fig, bands=bands or None)
     return draw
 
 
-def comparison_figures(comparisons):
-    """Cumulative misfit of network, LM and network -> LM."""
-    return {"misfit_by_method.png": ((7, 4.2), lambda fig: plot_misfit_by_method(
-        {s: c.misfits for s, c in comparisons.items()}, ax=fig.add_subplot()))}
+def comparison_figures(comparisons, scenario=None, datasets=None, members=None):
+    """Cumulative misfit of network, LM and network -> LM; examples with network -> LM.
+
+    With the scenario and the test sets, the reconstructions are drawn again
+    with the network -> LM model beside the network's (same soundings, same
+    file names as :func:`network_figures`, which they replace).
+    """
+    figures = {"misfit_by_method.png": ((10, 4.8), lambda fig: plot_misfit_by_method(
+        {s: c.misfits for s, c in comparisons.items()}, fig=fig))}
+    if scenario is not None and datasets is not None:
+        network = {s: c.results.get("network") for s, c in comparisons.items()}
+        refined = {s: c.results.get("network_lm") for s, c in comparisons.items()}
+        if all(r is not None for r in (*network.values(), *refined.values())):
+            figures.update(reconstruction_figures(
+                scenario, datasets, {s: r.models for s, r in network.items()},
+                {s: r.rms for s, r in network.items()}, refined=refined,
+                bands={"ensemble": members} if members else None))
+    return figures
 
 
-def profile_figures(forward, line_models, inverted):
-    """The stitched sections of the synthetic profile."""
-    return {"profile_sections.png": ((11, 10), lambda fig: plot_profile_sections(
-        line_models.x, {"true": line_models.models, **inverted.models}, forward.n_layers,
-        misfits=inverted.rms, fig=fig))}
+def profile_figures(forward, line_models, inverted, line=None, detector=None):
+    """The stitched sections of the synthetic profile, OOD-flagged soundings marked.
+
+    ``line`` (the simulated soundings) and a fitted ``detector`` give the
+    flags, scored with the profile's own network and network -> LM models.
+    """
+    def draw(fig):
+        flags = None
+        if line is not None and detector is not None:
+            flags = detector.flag(line.data, line.sigma, models=inverted.models["network"],
+                                  refined=inverted.models["network_lm"])
+        plot_profile_sections(line_models.x, {"true": line_models.models, **inverted.models},
+                              forward.n_layers, misfits=inverted.rms, fig=fig,
+                              depth_scale="auto", flags=flags)
+
+    return {"profile_sections.png": ((11, 10), draw)}
 
 
 def _markdown_table(frame):

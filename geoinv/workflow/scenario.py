@@ -194,6 +194,9 @@ def _forward(doc, base=None):
                                        and not isinstance(value[0], str)):
             value = _grid(value, f"[forward] {key}")
         settings[key] = value
+    if "body" in accepted and "body" not in settings:
+        raise ScenarioError(f"[forward] body: missing; {kind} models need one "
+                            f"(e.g. body = \"sphere\")")
     try:
         forward = make_forward(kind, **settings)
     except TypeError as err:  # a missing required argument
@@ -291,6 +294,11 @@ def _noise(doc, forward, survey=None):
             if key in sub:
                 resolved[group][key] = nonnegative(sub[key], f"[noise.{group}] {key}")
                 arrays[key][cols] = resolved[group][key]
+    silent = (arrays["relative"] == 0) & (arrays["absolute"] == 0)
+    if silent.any():
+        names = [g for g, cols in groups.items() if silent[cols].any()] or ["data"]
+        raise ScenarioError(f"[noise] relative and absolute are both 0 for {', '.join(names)}: "
+                            "the misfit needs errors > 0 (give a level, however small)")
     return resolved, GaussianNoise(arrays["relative"], arrays["absolute"])
 
 

@@ -219,7 +219,9 @@ def compare(context):
                f"{value[s, 'data', metric_key(FIT_FRACTION, 'network')]:.1%})"
                for s in comparisons]
     return StageResult(products={"comparisons": comparisons, "timing": timing}, metrics=frames,
-                       columns=columns, figures=report.comparison_figures(comparisons),
+                       columns=columns,
+                       figures=report.comparison_figures(comparisons, scenario, datasets,
+                                                         context.get("members")),
                        report=report.comparison_section(comparisons, pd.concat(frames), timing,
                                                         scenario.space.names),
                        summary=summary)
@@ -251,7 +253,8 @@ def profile(context):
     return StageResult(products={"profile": (line_models, line, inverted)},
                        metrics=[_frame([("profile", *r) for r in rows])],
                        files={"profile.csv": table},
-                       figures=report.profile_figures(forward, line_models, inverted),
+                       figures=report.profile_figures(forward, line_models, inverted, line,
+                                                      inversion.ood_detector),
                        report=report.profile_section(inverted, p))
 
 

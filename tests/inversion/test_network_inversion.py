@@ -145,3 +145,19 @@ def test_old_activation_keywords_warn(setup):
     assert settings[0] == settings[1] and "tansig" in settings[0].values()
     # the output activation sets the model scaler's target range
     assert old.model_scaler.to_dict() == new.model_scaler.to_dict()
+
+
+def test_foreign_truncated_or_missing_files_are_one_value_error(tmp_path):
+    (tmp_path / "garbage.npz").write_bytes(b"not a zip archive")
+    np.savez(tmp_path / "foreign.npz", a=np.arange(3))
+    good = tmp_path / "good.npz"
+    space = ModelSpace([Parameter("rho_1", "ohm.m", 10, 100), Parameter("rho_2", "ohm.m", 10, 100),
+                        Parameter("h_1", "m", 1, 10)])
+    inv = NetworkInversion.create(VES(np.geomspace(1, 100, 8), 2), space, 4, rng=0)
+    inv.save(good)
+    (tmp_path / "truncated.npz").write_bytes(good.read_bytes()[:200])
+    for name, reason in (("garbage.npz", "not an .npz archive"), ("foreign.npz", "meta"),
+                         ("truncated.npz", ""), ("missing.npz", "no such network file")):
+        with pytest.raises(ValueError, match=rf"^{tmp_path / name}: .*{reason}") as info:
+            geoinv.load(tmp_path / name)
+        assert "\n" not in str(info.value)

@@ -10,7 +10,8 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from figure_checks import close_figures, lines_with_gid, n_figures, scatters  # noqa: F401
+from figure_checks import (close_figures, lines_with_gid, n_figures, render,  # noqa: F401
+                           scatters)
 from geoinv import viz
 
 # --------------------------------------------------------------------------
@@ -20,6 +21,8 @@ from geoinv import viz
 NAMES = ["rho_1", "rho_2", "rho_3", "h_1", "h_2"]
 UNITS = ["ohm.m"] * 3 + ["m"] * 2
 LOG = [True, True, True, False, False]
+TEX_NAMES = [r"$\rho_{1}$", r"$\rho_{2}$", r"$\rho_{3}$", "$h_{1}$", "$h_{2}$"]
+TEX_UNITS = [r"$\Omega\cdot$m"] * 3 + ["m"] * 2
 LOW = np.array([10.0, 1.0, 100.0, 1.0, 5.0])
 HIGH = np.array([1000.0, 100.0, 10000.0, 20.0, 50.0])
 
@@ -42,8 +45,9 @@ def test_predicted_vs_true_one_panel_per_parameter_with_scales():
         assert ax.get_xlim() == ax.get_ylim()
         (one,) = lines_with_gid(ax, "one_to_one")
         np.testing.assert_array_equal(one.get_xdata(), one.get_ydata())
-        assert ax.get_xlabel() == f"True {NAMES[j]} ({UNITS[j]})"
-        assert ax.get_ylabel() == f"Predicted {NAMES[j]} ({UNITS[j]})"
+        # mathtext labels: rho_1 as a Greek letter with a subscript, ohm.m as Omega.m
+        assert ax.get_xlabel() == f"True {TEX_NAMES[j]} ({TEX_UNITS[j]})"
+        assert ax.get_ylabel() == f"Predicted {TEX_NAMES[j]} ({TEX_UNITS[j]})"
 
 
 def test_predicted_vs_true_two_splits_two_colours_and_prior_box():
@@ -124,7 +128,7 @@ def test_metric_summary_bars_equal_values():
         heights = [p.get_height() for p in container.patches]
         np.testing.assert_allclose(heights, expected)
         assert container.get_label() == viz.split_label(split)
-    assert [t.get_text() for t in ax.get_xticklabels()] == NAMES
+    assert [t.get_text() for t in ax.get_xticklabels()] == TEX_NAMES
     # Values span 0.1 .. 5 (< 2 decades): linear axis.
     assert ax.get_yscale() == "linear"
 
@@ -177,3 +181,61 @@ def test_misfit_histogram_on_given_axes():
     assert n_figures() == before
     (target,) = lines_with_gid(ax, "target")
     assert target.get_xdata()[0] == 2.0
+
+
+# --------------------------------------------------------------------------
+# what the figures must not hide
+# --------------------------------------------------------------------------
+
+def test_predicted_vs_true_id_drawn_over_ood_and_no_empty_panel():
+    t_id = sample_models(30, LOW, HIGH, 2)
+    t_ood = sample_models(20, LOW / 3, HIGH * 3, 3)
+    fig = viz.plot_predicted_vs_true({"test_id": t_id, "test_ood": t_ood},
+                                     {"test_id": t_id, "test_ood": t_ood}, NAMES, UNITS, LOG,
+                                     fig=Figure(figsize=(10, 7)))
+    render(fig)
+    for ax in fig.axes:
+        pc_id, pc_ood = scatters(ax)
+        assert pc_id.get_zorder() > pc_ood.get_zorder()           # the ID cloud on top
+        assert pc_id.get_alpha() > pc_ood.get_alpha()
+    # 5 panels in rows of 3: the second row is centred under the first, no empty cell
+    boxes = [ax.get_position() for ax in fig.axes]
+    top, bottom = boxes[:3], boxes[3:]
+    centre = lambda bs: 0.5 * (bs[0].x0 + bs[-1].x1)               # noqa: E731
+    assert centre(bottom) == pytest.approx(centre(top), abs=0.02)
+    assert all(ax.has_data() for ax in fig.axes)
+    assert fig.axes[0].get_title() == r"$\rho_{1}$"
+
+
+def test_misfit_histogram_axis_reaches_below_the_smallest_misfit():
+    misfits = {"test_id": np.r_[1.0, 1.1, 2.0, 5.0], "test_ood": np.r_[3.0, 30.0, 300.0]}
+    ax = viz.plot_misfit_histogram(misfits, target=1.2)
+    lo, hi = ax.get_xlim()
+    assert lo < 0.8 and hi > 300.0 * 1.25            # room on both sides of the data
+
+
+def test_misfit_by_method_shows_the_lm_curves_in_a_linear_close_up():
+    rng = np.random.default_rng(0)
+    misfits = {"test_id": {"network": rng.lognormal(2, 1.0, 200),
+                           "network_lm": rng.uniform(0.7, 1.3, 200)},
+               "test_ood": {"network": rng.lognormal(4, 1.5, 200),
+                            "network_lm": rng.uniform(0.8, 1.6, 200)}}
+    ax = viz.plot_misfit_by_method(misfits, fig=Figure(figsize=(10, 4.8)))
+    zoom = ax.figure.axes[0]
+    assert ax.get_xscale() == "log" and zoom.get_xscale() == "linear"
+    # the LM curve rises over at least a fifth of the close-up's width
+    green = viz.model_style("network_lm")["color"]
+    lm = [line for line in zoom.lines if line.get_color() == green]
+    x = lm[0].get_xdata()
+    lo, hi = zoom.get_xlim()
+    assert (x[-1] - np.sort(x)[1]) / (hi - lo) > 0.2
+    assert lo <= 0.0 and hi >= 1.2 * 2                                 # target well inside
+    render(ax.figure)
+    assert ax.get_legend().get_window_extent().y1 < ax.get_window_extent().y0   # legend below
+
+
+def test_predicted_vs_true_four_parameters_as_two_by_two():
+    true = sample_models(10, LOW[:4], HIGH[:4], 7)
+    fig = viz.plot_predicted_vs_true(true, true, NAMES[:4], UNITS[:4], LOG[:4])
+    rows = sorted({round(ax.get_position().y0, 3) for ax in fig.axes})
+    assert len(fig.axes) == 4 and len(rows) == 2

@@ -116,3 +116,37 @@ def test_old_module_paths_hold_every_plot_function():
     for name in viz.__all__:
         assert getattr(geoinv.plotting, name) is getattr(viz, name)
         assert getattr(old, name) is getattr(viz, name)
+
+
+# --------------------------------------------------------------------------
+# several models per example, bands, row heights
+# --------------------------------------------------------------------------
+
+def test_plot_examples_takes_models_by_label_and_bands():
+    from figure_checks import render, texts
+
+    ves = VES(np.geomspace(1.0, 300.0, 12), 3)
+    true = np.array([[100.0, 10.0, 1000.0, 5.0, 20.0], [30.0, 300.0, 5.0, 2.0, 40.0]])
+    models = {"network": true * 1.2, "network_lm": true * 1.01}
+    data = {k: ves.simulate(m) for k, m in models.items()}
+    members = np.broadcast_to(true * 1.2, (3, 2, 5))
+    fig = plot_examples(ves, true, models, ves.simulate(true), data, titles=["a", "b"],
+                        fig=Figure(figsize=(9, 6)), bands={"ensemble": members})
+    for i, sub in enumerate(fig.subfigs):
+        ax_model, ax_data = sub.axes
+        assert [line.get_label() for line in ax_model.lines] == ["true", "network",
+                                                                  "network -> LM"]
+        np.testing.assert_array_equal(ax_model.lines[2].get_xdata(),
+                                      np.repeat(models["network_lm"][i, :3], 2))
+        assert [c.get_gid() for c in ax_model.collections] == ["model_band"]
+        assert (ax_model.get_legend() is not None) == (i == 0)
+    render(fig)
+    assert r"ensemble $\pm$2$\sigma$" in texts(fig)
+
+
+def test_example_height_fits_a_true_scale_section():
+    grav = Gravity(np.linspace(-100.0, 100.0, 21), body="sphere")
+    shallow = viz.example_height(grav, [[0.0, 10.0, 5.0, 100.0]], 10.0)
+    deep = viz.example_height(grav, [[0.0, 80.0, 30.0, 100.0]], 10.0)
+    assert 3.3 < shallow < deep <= 10.0
+    assert viz.example_height(VES([1.0, 10.0], 2), [[1.0, 1.0, 1.0]], 10.0) == 3.2

@@ -6,8 +6,10 @@ import pytest
 from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
 
-from figure_checks import AB2, H, RHO, close_figures, fake_sounding, n_figures  # noqa: F401
+from figure_checks import (AB2, H, RHO, above, close_figures, fake_sounding,  # noqa: F401
+                           n_figures, render, texts)
 from geoinv import viz
+from geoinv.forward import MT1D, VES, Refraction
 
 # --------------------------------------------------------------------------
 # plot_sounding
@@ -22,7 +24,7 @@ def test_sounding_data_markers_equal_input_on_log_axes():
     assert line.get_linestyle() == "None" and line.get_marker() == "o"
     assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log")
     assert ax.get_xlabel() == "AB/2 (m)"
-    assert ax.get_ylabel() == "Apparent resistivity (ohm.m)"
+    assert ax.get_ylabel() == r"Apparent resistivity $\rho_a$ ($\Omega\cdot$m)"
 
 
 def test_sounding_model_is_a_line_on_given_axes():
@@ -86,9 +88,11 @@ def test_ves_reconstruction_models_and_soundings():
     line_true, line_pred = ax_model.lines
     np.testing.assert_array_equal(line_true.get_xdata(), np.repeat(RHO, 2))
     np.testing.assert_array_equal(line_pred.get_xdata(), np.repeat(M_PRED[:3], 2))
-    # One depth range for both: 1.5 x the deeper last interface (36 m).
-    assert line_true.get_ydata()[-1] == line_pred.get_ydata()[-1] == 54.0
-    assert ax_model.get_ylim() == (54.0, 0.0)
+    # One depth range for both: 3 x the deeper last interface (36 m), on a log
+    # axis from the 1-2-5 step above a third of the shallowest interface (5 m).
+    assert line_true.get_ydata()[-1] == line_pred.get_ydata()[-1] == 108.0
+    assert ax_model.get_ylim() == (108.0, 1.0)
+    assert ax_model.get_yscale() == "log"
     observed, simulated = ax_data.lines
     np.testing.assert_array_equal(observed.get_ydata(), obs)
     np.testing.assert_array_equal(simulated.get_ydata(), sim)
@@ -146,8 +150,6 @@ def test_ves_reconstructions_one_row_per_example():
 # --------------------------------------------------------------------------
 
 def test_refraction_example_draws_velocity_steps_on_one_depth_range():
-    from geoinv.forward import Refraction
-
     refraction = Refraction(np.linspace(5.0, 235.0, 24), 3)
     true = np.array([500.0, 1500.0, 3500.0, 6.0, 12.0])
     pred = np.array([520.0, 1400.0, 3600.0, 6.5, 11.0])
@@ -175,5 +177,84 @@ def test_mt_example_shares_the_layered_depth_range():
     true, pred = np.array([100.0, 10.0, 400.0]), np.array([90.0, 12.0, 600.0])
     fig = viz.plot_mt_example(mt, Figure(), true, pred, mt.simulate(true), mt.simulate(pred))
     ax_model = fig.axes[0]
-    assert ax_model.get_ylim() == (1.5 * 600.0, 0.0)
-    assert [line.get_ydata()[-1] for line in ax_model.lines] == [900.0, 900.0]
+    # log depth from 100 m (a third of 400 m, rounded down) to 3 x 600 m
+    assert ax_model.get_ylim() == (3.0 * 600.0, 100.0)
+    assert ax_model.get_yscale() == "log"
+    assert [line.get_ydata()[-1] for line in ax_model.lines] == [1800.0, 1800.0]
+
+
+# --------------------------------------------------------------------------
+# network and network -> LM together; what the figures must not hide
+# --------------------------------------------------------------------------
+
+def test_ves_example_draws_network_and_refined_models_and_responses():
+    ves = VES(AB2, 3)
+    true = np.r_[RHO, [0.5, 20.0]]                       # a 0.5 m top layer
+    models = {"network": true * 1.3, "network_lm": true * 1.02}
+    data = {k: ves.simulate(m) for k, m in models.items()}
+    obs = ves.simulate(true)
+    members = true * 10 ** (0.05 * np.random.default_rng(0).standard_normal((4, 5)))
+    fig = viz.plot_example(ves, Figure(figsize=(9, 3.6)), true, models, obs, data,
+                           sigma=0.02 * obs, title="ID #3", bands={"ensemble": members})
+    ax_model, ax_data = fig.axes
+    labels = [line.get_label() for line in ax_model.lines]
+    assert labels == ["true", "network", "network -> LM"]
+    assert ax_model.get_yscale() == "log" and ax_model.get_ylim()[1] <= 0.5 / 3
+    # every half-space reaches the common bottom
+    assert len({line.get_ydata()[-1] for line in ax_model.lines}) == 1
+    assert [c for c in ax_model.collections if c.get_gid() == "model_band"]
+    responses = {line.get_label(): line for line in ax_data.lines if line.get_label()
+                 .startswith("response")}
+    np.testing.assert_allclose(responses["response of network -> LM"].get_ydata(),
+                               data["network_lm"])
+    assert set(responses) == {"response of network", "response of network -> LM"}
+    render(fig)
+    for ax in (ax_model, ax_data):                     # legends above, never over the data
+        assert ax.get_legend() is not None and above(ax.get_legend(), ax)
+    assert not any("nan" in t.lower() for t in texts(fig))
+
+
+def test_mt_phase_axis_covers_noisy_data_beyond_0_90_and_depths_have_no_offset():
+    mt = MT1D(np.geomspace(1e-3, 1e3, 12), 3)
+    true = np.array([100.0, 5.0, 1000.0, 3000.0, 15000.0])       # deep: tens of km
+    obs = mt.simulate(true)
+    obs[12], obs[-1] = -8.0, 97.0                                  # noisy phases
+    sigma = np.r_[0.05 * obs[:12], np.full(12, 4.0)]
+    fig = viz.plot_mt_example(mt, Figure(figsize=(9, 4)), true, {"network": true * 1.2},
+                              obs, {"network": mt.simulate(true * 1.2)}, sigma=sigma)
+    ax_model, ax_rho, ax_phase = fig.axes
+    low, high = ax_phase.get_ylim()
+    assert low <= -8.0 - 4.0 and high >= 97.0 + 4.0               # data and error bars shown
+    assert ax_phase.get_yscale() == "linear" and ax_phase.get_xscale() == "log"
+    assert viz.phase_limits([10.0, 80.0]) == (0.0, 90.0)
+    render(fig)
+    assert ax_model.get_yscale() == "log"
+    assert ax_model.yaxis.get_offset_text().get_text() == ""       # no "1e6" factor
+    assert "$" in ax_rho.get_ylabel() and "$" in ax_phase.get_ylabel()
+
+
+def test_unphysical_model_is_noted_not_drawn():
+    ves = VES(AB2, 3)
+    true = np.r_[RHO, H]
+    bad = np.r_[RHO, [-1.0, 20.0]]
+    fig = viz.plot_example(ves, Figure(), true, {"network": bad, "network_lm": true},
+                           ves.simulate(true), {"network": np.full(AB2.size, np.nan),
+                                                "network_lm": ves.simulate(true)})
+    ax_model, ax_data = fig.axes
+    assert [line.get_label() for line in ax_model.lines] == ["true", "network -> LM"]
+    assert [t.get_text() for t in ax_model.texts] == ["network: unphysical model"]
+    assert "response of network" not in [line.get_label() for line in ax_data.lines]
+
+
+def test_refraction_keeps_a_linear_depth_and_draws_both_models():
+    refraction = Refraction(np.linspace(5.0, 235.0, 24), 3)
+    true = np.array([500.0, 1500.0, 3500.0, 6.0, 12.0])
+    models = {"network": true * 1.1, "network_lm": true * 1.01}
+    fig = viz.plot_refraction_example(refraction, Figure(), true, models,
+                                      refraction.simulate(true),
+                                      {k: refraction.simulate(m) for k, m in models.items()})
+    ax_t, ax_v = fig.axes
+    assert ax_v.get_yscale() == "linear" and ax_v.get_ylim()[1] == 0.0
+    assert [line.get_label() for line in ax_v.lines] == ["true", "network", "network -> LM"]
+    branches = [line for line in ax_t.lines if line.get_linestyle() == ":"]
+    assert len(branches) == 3 and branches[0].get_label() == "branches (network -> LM)"

@@ -47,3 +47,16 @@ def test_history_without_validation_has_no_best_marker():
 def test_history_names_missing_columns():
     with pytest.raises(ValueError, match="val_loss"):
         viz.plot_history(pd.DataFrame({"epoch": [1], "train_loss": [1.0]}))
+
+
+def test_history_legend_sits_above_so_the_best_epoch_line_never_crosses_it():
+    from matplotlib.figure import Figure
+
+    from figure_checks import above, render
+
+    history = make_history()
+    ax = viz.plot_history(history, ax=Figure(figsize=(6, 4)).add_subplot())
+    render(ax.figure)
+    assert above(ax.get_legend(), ax)
+    # tick labels readable on a narrow log range: no "6 x 10^-2" minor labels
+    assert not any(t.get_text() for t in ax.yaxis.get_minorticklabels())

@@ -161,3 +161,36 @@ def test_network_and_training_defaults_for_the_new_options():
         ("Adam", 0.003, 1e-5)
     assert s.injected_noise is s.noise
     assert parse(dump_toml(s.config)).config == s.config
+
+
+@pytest.mark.parametrize("edit, message", [
+    ("[noise]\nrelative = 0.0", r"\[noise\] relative and absolute are both 0 for rho_a"),
+])
+def test_zero_noise_is_refused_before_any_work(edit, message):
+    with pytest.raises(ScenarioError, match=message):
+        parse(BASE + "\n" + edit)
+
+
+def test_a_body_must_be_named_and_profile_values_must_be_numbers():
+    gravity = """
+[forward]
+kind = "gravity"
+x = { start = -100.0, stop = 100.0, num = 21, spacing = "linear" }
+[prior]
+x0 = { low = -10.0, high = 10.0, scale = "linear" }
+depth = { low = 20.0, high = 60.0 }
+radius = { low = 5.0, high = 15.0 }
+drho = { low = 100.0, high = 800.0, scale = "linear" }
+"""
+    with pytest.raises(ScenarioError, match=r'\[forward\] body: missing; gravity models need one'):
+        parse(gravity)
+    profile = BASE + """
+[profile]
+n_positions = 10
+[profile.model]
+rho = [200.0, true, 500.0]
+h_1 = 3.0
+h_2 = 5.0
+"""
+    with pytest.raises(ScenarioError, match=r"profile rho\[1\]: expected a number .*got True"):
+        parse(profile)
