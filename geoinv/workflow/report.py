@@ -267,7 +267,9 @@ def network_section(metrics, names):
 
 
 def _noise_text(noise):
-    """'2 % relative, floor 0' plus any per-group levels."""
+    """'2 % relative, floor 0' plus any per-group levels (or the survey's own errors)."""
+    if noise.get("from_survey"):
+        return "the survey's own errors, per datum ([noise] from_survey; see [forward] survey)"
     text = f"{100 * noise['relative']:g} % relative, floor {noise['absolute']:g}"
     for group, levels in noise.items():
         if isinstance(levels, dict):
