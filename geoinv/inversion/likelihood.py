@@ -87,8 +87,9 @@ def chi_square(forward, data, sigma, predicted, *, data_scale="auto"):
     >>> from geoinv.forward import VES
     >>> ves = VES(np.geomspace(1, 100, 10), n_layers=2)
     >>> d = ves.simulate([[100.0, 10.0, 5.0]])
-    >>> round(float(chi_square(ves, d, 0.02 * d, 1.02 * d)[0]), 3)   # 1 sigma off: ~1 per datum
-    9.804
+    >>> sigma = np.log10(1.02)                  # a 2 % error, in decades (error space)
+    >>> round(float(chi_square(ves, d, sigma, 1.02 * d)[0]), 3)   # 1 sigma off: 1 per datum
+    10.0
     """
     g_obs, s, log_data = error_space(forward, data, sigma, data_scale=data_scale)
     predicted = np.asarray(predicted, dtype=np.float64)

@@ -376,7 +376,8 @@ def sample_posterior(forward, space, data, sigma, start, *, n_steps=4000, max_st
     >>> space = ModelSpace([Parameter("rho_1", "ohm.m", 1, 1000),
     ...                     Parameter("rho_2", "ohm.m", 1, 1000), Parameter("h_1", "m", 1, 50)])
     >>> d = ves.simulate([[100.0, 10.0, 5.0]])
-    >>> post = sample_posterior(ves, space, d, 0.02 * d, [[100.0, 10.0, 5.0]], n_steps=2000,
+    >>> # sigma: 2 % errors in decades (the error space of apparent resistivity)
+    >>> post = sample_posterior(ves, space, d, 0.0086, [[100.0, 10.0, 5.0]], n_steps=2000,
     ...                         rng=0)
     >>> post.samples.shape
     (1, 1000, 3)
