@@ -262,7 +262,7 @@ def main(argv=None):
             table, corr = sond_table(results["field_sond1-100"])
             print("\n2. sond1-100: recovered model against the truth "
                   "(std: linearised at the refined model, declared scale)")
-            print(table.to_string(float_format="{:.3g}".format))
+            print(table.to_string(float_format="{:.3g}".format, na_rep=""))
             print(f"   correlation of log rho_3 and log h_3 at the refined model: {corr:.4f}")
     if not args.no_speed:
         inversion, seconds = trained_ves_3layer(args.network, args.save_network)
