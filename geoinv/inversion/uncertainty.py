@@ -14,9 +14,10 @@ taken with respect to the parameters in their declared scale ``x``
 its square-rooted diagonal the parameter standard deviations (decades for
 log parameters) and ``C_ij / (s_i s_j)`` their correlations.  It is exact for
 a problem linear in ``x`` (in the error space); for a VES it describes the
-bowl near the minimum, not the far ends of an equivalence valley (a
-correlation near -1 between the resistivity and the thickness of a thin
-conductive layer says that only their ratio is resolved).  No prior, no
+bowl near the minimum, not the far ends of an equivalence valley (in log10,
+a correlation near +1 between the resistivity and the thickness of a thin
+conductive layer says that only their ratio, the conductance h/rho, is
+resolved; near -1 for a thin resistive layer, only their product h*rho).  No prior, no
 damping: an unresolved parameter gets a large standard deviation.
 """
 
