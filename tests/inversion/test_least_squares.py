@@ -8,6 +8,7 @@ from geoinv.forward import VES, ForwardModel
 from geoinv.inversion.least_squares import (CONVERGED, STALLED, UNPHYSICAL_START,
                                             damped_least_squares, levenberg_marquardt,
                                             rms_misfit, search_bounds, weighted_jacobian)
+from conftest import LinearToy
 
 
 # sigma is given in the error space of each datum (geoinv.prior.noise): decades
@@ -24,25 +25,7 @@ def lognormal(d, sigma, rng):
     return d * 10.0 ** (sigma * rng.normal(size=d.shape))
 
 
-class Linear(ForwardModel):
-    """d = G m: a linear toy problem with linear parameters and data."""
-
-    kind = "linear_toy"
-    data_log = False
-
-    def __init__(self, G):
-        self.G = np.asarray(G, dtype=np.float64)
-        self.parameter_names = [f"m_{j}" for j in range(self.G.shape[1])]
-        self.parameter_units = ["1"] * self.G.shape[1]
-        self.data_names = [f"d_{i}" for i in range(self.G.shape[0])]
-        self.data_units = ["1"] * self.G.shape[0]
-
-    @property
-    def positive(self):
-        return np.zeros(self.n_params, dtype=bool)
-
-    def _simulate(self, models):
-        return models @ self.G.T
+Linear = LinearToy
 
 
 class Decay(ForwardModel):

@@ -4,29 +4,9 @@ import numpy as np
 import pytest
 
 from geoinv import ModelSpace, Parameter
-from geoinv.forward import VES, ForwardModel
+from geoinv.forward import VES
 from geoinv.inversion import damped_least_squares, linearised_uncertainty
-
-
-class LinearToy(ForwardModel):
-    """d = G m, linear parameters and linear data."""
-
-    kind = "linear_toy"
-    data_log = False
-
-    def __init__(self, G):
-        self.G = np.asarray(G, dtype=np.float64)
-        self.parameter_names = [f"m_{j}" for j in range(self.G.shape[1])]
-        self.parameter_units = ["1"] * self.G.shape[1]
-        self.data_names = [f"d_{i}" for i in range(self.G.shape[0])]
-        self.data_units = ["1"] * self.G.shape[0]
-
-    @property
-    def positive(self):
-        return np.zeros(self.n_params, dtype=bool)
-
-    def _simulate(self, models):
-        return models @ self.G.T
+from conftest import LinearToy
 
 
 class PowerLawToy(LinearToy):
