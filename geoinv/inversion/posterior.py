@@ -12,8 +12,8 @@ the data-space convention of :mod:`geoinv.inversion.least_squares` (so that
 ``chi2 = 2 phi`` of its damped least squares; :mod:`geoinv.inversion.likelihood`
 computes it): ``g`` is log10 on the columns
 of ``forward.data_log_mask`` (apparent resistivities) and the identity
-elsewhere (phases), and ``s = sigma / (ln(10) |d|)`` on log columns,
-``s = sigma`` elsewhere.  The prior is uniform in the *declared scale* of
+elsewhere (phases), and ``s = sigma`` is the standard deviation given in that
+error space (decades on log columns; :mod:`geoinv.prior.noise`).  The prior is uniform in the *declared scale* of
 the model space (log10 for log parameters) over the prior box widened by
 ``widen`` box widths on each side (:func:`least_squares.search_bounds`).
 With ``widen = 0`` it is exactly the distribution the synthetic test models
@@ -93,7 +93,10 @@ from .least_squares import search_bounds
 from .likelihood import chi_square, linearised_covariance, log_data_mask
 from .mcmc import SAMPLERS, run_chains
 
-__all__ = ["PosteriorResult", "sample_posterior"]
+__all__ = ["PosteriorResult", "sample_posterior", "POSTERIOR_DEFAULTS"]
+
+POSTERIOR_DEFAULTS = {"n_steps": 4000, "max_steps": 16000, "n_chains": 4, "thin": 4}
+"""Sampler settings of :func:`sample_posterior` (and of a scenario's ``[posterior]``)."""
 
 _ARCHIVE_PER_PARAM = 10    # initial archive: 10 p draws (ter Braak & Vrugt 2008)
 
@@ -298,8 +301,10 @@ class _LogPosterior:
         return chi2
 
 
-def sample_posterior(forward, space, data, sigma, start, *, n_steps=4000, max_steps=None,
-                     n_chains=4, thin=4, widen=0.0, target_ess=200.0, max_r_hat=1.01,
+def sample_posterior(forward, space, data, sigma, start, *,
+                     n_steps=POSTERIOR_DEFAULTS["n_steps"], max_steps=None,
+                     n_chains=POSTERIOR_DEFAULTS["n_chains"], thin=POSTERIOR_DEFAULTS["thin"],
+                     widen=0.0, target_ess=200.0, max_r_hat=1.01,
                      sampler="de_mcz", data_scale="auto", rng=None):
     """Sample the posterior of every sounding; run each until it has converged.
 
@@ -315,7 +320,8 @@ def sample_posterior(forward, space, data, sigma, start, *, n_steps=4000, max_st
     data : array_like, shape (n_soundings, n_data)
         Observed data, physical units; > 0 on log columns.
     sigma : array_like, broadcastable to ``data``
-        Standard deviation of every datum, data units, > 0.
+        Standard deviation of every datum in its error space (decades on
+        log columns, data units elsewhere), > 0.
     start : array_like, shape (n_soundings, n_params)
         Start model of each sounding (physical units), e.g. network -> LM;
         clipped into the search box.
@@ -323,7 +329,8 @@ def sample_posterior(forward, space, data, sigma, start, *, n_steps=4000, max_st
         Steps per round and chain (the first half of all steps is burn-in).
     max_steps : int, optional
         Steps after which an unconverged sounding stops (a multiple of
-        ``n_steps``; default ``4 n_steps``).
+        ``n_steps``; default ``POSTERIOR_DEFAULTS["max_steps"]`` when
+        ``n_steps`` is the default, else ``4 n_steps``).
     n_chains : int
         Chains per sounding (>= 2; even and >= 2 n_params for ``"stretch"``).
     thin : int
@@ -395,7 +402,10 @@ def sample_posterior(forward, space, data, sigma, start, *, n_steps=4000, max_st
         raise ValueError(f"n_chains must be even for the stretch move; got {n_chains}")
     thin = check_int(thin, "thin", 1)
     n_steps = check_int(n_steps, "n_steps", 8 * thin)
-    max_steps = check_int(4 * n_steps if max_steps is None else max_steps, "max_steps", n_steps)
+    if max_steps is None:
+        max_steps = (POSTERIOR_DEFAULTS["max_steps"] if n_steps == POSTERIOR_DEFAULTS["n_steps"]
+                     else 4 * n_steps)
+    max_steps = check_int(max_steps, "max_steps", n_steps)
     if max_steps % n_steps:
         raise ValueError(f"max_steps must be a multiple of n_steps ({n_steps}); got {max_steps}")
     target_ess = check_float(target_ess, "target_ess", 0.0)
