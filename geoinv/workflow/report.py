@@ -15,11 +15,13 @@ from matplotlib.figure import Figure
 
 from .. import viz
 from ..viz import METHOD_LABELS, plot_misfit_by_method, plot_profile_sections
+from ..viz.style import AB2_LABEL, APPARENT_RESISTIVITY_LABEL, PERIOD_LABEL, PHASE_LABEL
 from ..evaluation.metrics import FIT_FRACTION, FIT_THRESHOLD, metric_key, simulate_valid
 
 __all__ = ["write_figures", "write_report", "header", "example_indices", "training_summary",
            "network_figures", "reconstruction_figures", "network_section", "ood_section",
-           "comparison_figures", "comparison_section", "profile_figures", "profile_section"]
+           "comparison_figures", "comparison_section", "profile_figures", "profile_section",
+           "posterior_figures", "posterior_section"]
 
 SPLITS = ("test_id", "test_ood")
 SPLIT_TITLES = {"test_id": "in distribution (ID)", "test_ood": "out of distribution (OOD)"}
@@ -188,6 +190,152 @@ def profile_figures(forward, line_models, inverted, line=None, detector=None):
                               depth_scale="auto", flags=flags)
 
     return {"profile_sections.png": ((11, 10), draw)}
+
+
+_BAND_DRAWS = 200      # posterior draws shaded in a reconstruction band
+
+
+def posterior_figures(scenario, datasets, context, posteriors, shown, starts):
+    """Reconstructions with posterior bands, and ``posterior_<split>.png`` for layered models.
+
+    Parameters
+    ----------
+    scenario : geoinv.workflow.scenario.Scenario
+    datasets : dict of str to Dataset
+    context : dict
+        The run so far (``comparisons``, ``predictions``, ``misfits``, ``members``).
+    posteriors : dict of str to (ndarray, PosteriorResult)
+        Per split, the sampled sounding indices and their posterior.
+    shown : dict of str to ndarray of int
+        The reconstructions' soundings per split (among the sampled ones).
+    starts : dict of str to ndarray, shape (n_sampled, n_params)
+        The network -> LM models the chains started from.
+
+    Returns
+    -------
+    dict
+        File name -> ``((width, height), draw)``.
+    """
+    figures = {}
+    comparisons = context.get("comparisons")
+    if comparisons is not None:
+        predictions = {s: c.results["network"].models for s, c in comparisons.items()}
+        misfits = {s: c.results["network"].rms for s, c in comparisons.items()}
+        refined = {s: c.results["network_lm"] for s, c in comparisons.items()}
+    else:
+        predictions, misfits, refined = context["predictions"], context["misfits"], None
+    bands = {"posterior": {}}
+    for split, (idx, post) in posteriors.items():
+        band = np.full((_BAND_DRAWS, len(datasets[split]), post.samples.shape[2]), np.nan)
+        rows = np.searchsorted(idx, shown[split])
+        draws = np.linspace(0, post.samples.shape[1] - 1, _BAND_DRAWS).round().astype(int)
+        band[:, shown[split]] = post.samples[rows][:, draws].transpose(1, 0, 2)
+        bands["posterior"][split] = band
+    if context.get("members"):
+        bands["ensemble"] = context["members"]
+    figures.update(reconstruction_figures(scenario, datasets, predictions, misfits,
+                                          refined=refined, bands=bands))
+    n_figures = scenario.posterior.n_figures
+    if scenario.forward.kind not in ("ves", "mt") or n_figures == 0:
+        return figures
+    for split, (idx, post) in posteriors.items():
+        pick = (shown[split] if len(shown[split]) else idx)[:n_figures]
+        rows = np.searchsorted(idx, pick)
+        ds = datasets[split]
+        panels = [(pick[k], post.samples[r], ds.models[pick[k]],
+                   predictions[split][pick[k]], starts[split][r], ds.data[pick[k]],
+                   ds.sigma[pick[k]]) for k, r in enumerate(rows)]
+        figures[f"posterior_{split}.png"] = (
+            (15, 4.2 * len(panels)),
+            _posterior_drawer(scenario.forward, panels, split, post.low, post.high))
+    return figures
+
+
+def _posterior_drawer(forward, panels, split, low, high):
+    """Rows of model fan | equivalence valley | simulated data band(s), one per sounding."""
+    def draw(fig):
+        from ..viz import posterior as vp
+
+        n_layers = forward.n_layers
+        groups = list(forward.data_groups.items())
+        fig.set_layout_engine("constrained")
+        axes = fig.subplots(len(panels), 2 + len(groups), squeeze=False)
+        x = forward.ab2 if forward.kind == "ves" else forward.periods
+        for row, (i, samples, truth, network, refined, data, sigma) in zip(axes, panels):
+            vp.plot_posterior_models(samples, ax=row[0], models={
+                "true": truth, "network": network, "refined": refined})
+            row[0].set_title(f"{SPLIT_TITLES[split]} #{i}: posterior models", fontsize="medium")
+            vp.plot_equivalence_valley(samples, layer=min(2, n_layers - 1), ax=row[1],
+                                       truth=truth, box=(low, high))
+            draws = samples[np.linspace(0, len(samples) - 1, 300).round().astype(int)]
+            predicted = simulate_valid(forward, draws)
+            ok = np.isfinite(predicted).all(axis=1)
+            log = forward.data_log_mask
+            for ax, (group, cols) in zip(row[2:], groups):
+                bars = viz.error_bar_lengths(data[cols], sigma[cols], log[cols])
+                vp.plot_sounding_band(x, data[cols], predicted[ok][:, cols], ax=ax,
+                                      sigma=bars[1], log_y=bool(log[cols].all()),
+                                      x_label=AB2_LABEL if forward.kind == "ves"
+                                      else PERIOD_LABEL,
+                                      y_label=APPARENT_RESISTIVITY_LABEL
+                                      if log[cols].all() else PHASE_LABEL, rng=0)
+    return draw
+
+
+def posterior_section(metrics, scenario, seconds, counts):
+    """Coverage and width of the credible intervals per method, and the sampling's cost.
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        The posterior stage's ``metrics.csv`` rows.
+    scenario : geoinv.workflow.scenario.Scenario
+    seconds : dict of str to float
+        Sampling wall time per split.
+    counts : dict of str to int
+        Soundings sampled per split (calibration ones and reconstructions).
+    """
+    cfg = scenario.posterior
+    pct = f"{100 * cfg.level:g}"
+    m = metrics.set_index(["split", "quantity", "metric"])["value"]
+    quantities = list(dict.fromkeys(q for q in metrics["quantity"] if q != "all"))
+    methods = [k for k in ("posterior", "linearised", "ensemble")
+               if (metrics["metric"] == f"coverage_{pct}@{k}").any()]
+    head = "| split | quantity | " + " | ".join(
+        f"coverage {k} | width {k}" for k in methods) + " |"
+    lines = [f"## Posterior: are the {pct} % intervals right?", "",
+             f"The posterior of the first {cfg.n_soundings} soundings of each test split was "
+             "sampled (DE-MCz chains from network -> LM; "
+             f"{cfg.n_chains} chains, rounds of {cfg.n_steps} steps up to {cfg.max_steps}, "
+             "converged when split R-hat < 1.01 and ESS >= 200 for every parameter). Prior: "
+             "uniform in the declared scale on the prior box (test_id) or on the box widened "
+             f"by the OOD shell, {scenario.ood.shell:g} box widths (test_ood); likelihood: "
+             "Gaussian in each datum's error space.", "",
+             f"Coverage: the share of soundings whose true value lies in the central {pct} % "
+             f"interval ({cfg.level:g} is calibrated, less is over-confident); width: its "
+             "median width in decades for log parameters and for S, T (the unit for linear "
+             "ones). @linearised: +/- 1.645 sd of the linearised covariance at network -> LM"
+             + ("; @ensemble: the members' mean +/- 1.645 sd" if "ensemble" in methods else "")
+             + ".", "", head, "|---|---|" + "---|---|" * len(methods)]
+    for split in SPLITS:
+        for q in quantities:
+            cells = [f"{m.get((split, q, f'coverage_{pct}@{k}'), np.nan):.2f} | "
+                     f"{m.get((split, q, f'median_width_{pct}@{k}'), np.nan):.3g}"
+                     for k in methods]
+            lines.append(f"| {split} | {q} | " + " | ".join(cells) + " |")
+    lines += ["", "| split | soundings | converged | median min ESS | median max R-hat "
+              "| mean steps | forward calls per sounding | s per sounding |",
+              "|---|---|---|---|---|---|---|---|"]
+    for split in SPLITS:
+        g = lambda k: m[split, "all", f"{k}@posterior"]     # noqa: E731
+        lines.append(f"| {split} | {g('n_soundings'):.0f} | {g('fraction_converged'):.0%} "
+                     f"| {g('median_min_ess'):.0f} | {g('median_max_r_hat'):.3f} "
+                     f"| {g('mean_steps'):.0f} | {g('forward_calls_per_sounding'):.0f} "
+                     f"| {seconds[split] / counts[split]:.2f} |")
+    lines += ["", "Intervals of unconverged soundings are reported too (predictions.csv "
+              "`post_converged` = 0); the per-sounding medians and intervals are the "
+              "`post_*` columns of predictions.csv.", ""]
+    return lines
 
 
 def _markdown_table(frame):

@@ -94,11 +94,14 @@ CALL_SECONDS = 5e-4
 """Seconds of overhead per batched iteration of damped least squares."""
 FIGURE_SECONDS = 0.5
 """Seconds per drawn reconstruction (one figure row)."""
+POSTERIOR_BATCH = 100
+"""Soundings whose posteriors are sampled together (the stage's batches)."""
 
 _TYPICAL = {"[samples] train": 8000, "[samples] validation": 1000, "[samples] test_id": 1000,
             "[samples] test_ood": 1000, "[network] hidden": 40, "[network] ensemble": 1,
             "[training] max_epochs": 1000, "[refine] n_restarts": 10, "[refine] max_iter": 50,
-            "[profile] n_positions": 200}
+            "[profile] n_positions": 200, "[posterior] n_soundings": 100,
+            "[posterior] max_steps": 16000, "[posterior] n_chains": 4}
 """Typical values; a time overrun is blamed on the factor furthest above its own."""
 
 
@@ -246,6 +249,18 @@ def estimate_resources(config, n_data, n_params, trainer=None):
     if n_pos:
         mem["[profile] n_positions"] = n_pos * (5 * n_params + 3 * n_data
                                                 + 3 * n_data * n_params) * 8
+    post = config.get("posterior")
+    if post is not None:
+        post = {"n_soundings": 100, "max_steps": 16000, "n_chains": 4, "thin": 4,
+                "n_steps": 4000, **post}
+        n_post = min(post["n_soundings"], samples["test_id"]) + min(post["n_soundings"],
+                                                                     samples["test_ood"])
+        chain_states = post["n_chains"] * post["max_steps"] * (1 / post["thin"] + 1 / 10)
+        # the states and archive of one batch, and the draws kept of every sounding
+        mem["[posterior] max_steps"] = (min(n_post, POSTERIOR_BATCH) * chain_states * n_params
+                                        * 8)
+        mem["[posterior] n_soundings"] = n_post * post["n_steps"] // (2 * post["thin"]) * (
+            post["n_chains"] * (n_params + 1) * 8)
 
     # time: forward evaluations, multiply-adds of training, LM iterations, figures
     sec, blame = est.seconds, est.blame
@@ -281,6 +296,12 @@ def estimate_resources(config, n_data, n_params, trainer=None):
     if n_pos:
         sec["profile"] = n_pos * per_sounding + per_batch
         blame["profile"] = _most_atypical(config, lm_fields + ("[profile] n_positions",))
+    if post is not None:       # every chain to max_steps: an upper bound
+        sec["posterior"] = post["n_chains"] * post["max_steps"] * (
+            n_post * per_model + -(-n_post // POSTERIOR_BATCH) * CALL_SECONDS)
+        blame["posterior"] = _most_atypical(config, ("[posterior] n_soundings",
+                                                     "[posterior] max_steps",
+                                                     "[posterior] n_chains"))
     sec["report"] = 2 * config.get("report", {}).get("n_examples", 4) * FIGURE_SECONDS
     blame["report"] = "[report] n_examples"
     return est

@@ -77,6 +77,16 @@ Format (all sections but ``[forward]`` and ``[prior]`` are optional)::
     [profile.model]                  # a number or { start, end } per parameter or group
     rho = [200.0, 20.0, 500.0]
     h_2 = { start = 2.0, end = 40.0 }
+
+    [posterior]                      # optional: sample test soundings' posteriors (MCMC)
+    n_soundings = 100                # per test split, from its first soundings
+    n_steps = 4000                   # steps per round of every chain
+    max_steps = 16000                # an unconverged sounding stops here
+    n_chains = 4
+    thin = 4
+    level = 0.9                      # central credible interval whose coverage is measured
+    n_figures = 2                    # posterior figures per split
+    seed = 7                         # optional; default: the run's own stream of `seed`
 """
 
 from __future__ import annotations
@@ -91,8 +101,8 @@ import numpy as np
 from ..forward import FORWARD_MODELS, LayeredForward, make_forward
 from ..prior.model_space import ModelSpace, Parameter
 from ..prior.noise import GaussianNoise
-from .sections import (NetworkSection, OODSection, RefineSection, ReportSection, SamplesSection,
-                       ScenarioError, TrainingSection, checked)
+from .sections import (NetworkSection, OODSection, PosteriorSection, RefineSection, ReportSection,
+                       SamplesSection, ScenarioError, TrainingSection, checked)
 from .._checks import check_bool, check_choice, check_float, check_int
 from .output import check_name
 from .resources import ResourceError, check_document, check_resources
@@ -334,7 +344,7 @@ def _profile(doc, forward, space):
 
 # -- the scenario ----------------------------------------------------------------
 TOP_LEVEL = ("name", "description", "seed", "forward", "prior", "ood", "refine", "profile",
-             "noise", "samples", "network", "training", "report")
+             "noise", "samples", "network", "training", "report", "posterior")
 
 
 @dataclass
@@ -365,6 +375,8 @@ class Scenario:
     path : Path or None
     survey : geoinv.io.Survey or None
         The data file named by ``[forward] survey``.
+    posterior : PosteriorSection or None
+        ``[posterior]`` (None without one: no posterior sampling).
     """
 
     name: str
@@ -383,6 +395,7 @@ class Scenario:
     resolved: dict
     path: Path | None = None
     survey: object = None
+    posterior: PosteriorSection | None = None
 
     @property
     def config(self):
@@ -395,6 +408,8 @@ class Scenario:
         config.update(noise=self.resolved["noise"], samples=self.samples.to_dict(),
                       network=self.network.to_dict(), training=self.training.to_dict(),
                       report=self.report.to_dict())
+        if self.posterior is not None:
+            config["posterior"] = self.posterior.to_dict()
         return config
 
     def trainer(self, progress=None):
@@ -445,7 +460,8 @@ def parse_scenario(doc, name="scenario", path=None):
         samples=SamplesSection.parse(doc), network=NetworkSection.parse(doc),
         training=TrainingSection.parse(doc), report=ReportSection.parse(doc), profile=profile,
         resolved={"forward": resolved_forward, "prior": resolved_prior, "noise": resolved_noise},
-        path=path, survey=survey)
+        path=path, survey=survey,
+        posterior=PosteriorSection.parse(doc) if "posterior" in doc else None)
     try:  # memory and time of a run, before it allocates anything
         check_resources(scenario.config, forward.n_data, len(space.names), scenario.trainer())
     except ResourceError as err:

@@ -17,11 +17,12 @@ from typing import ClassVar
 
 from .._checks import check_bool, check_choice, check_float, check_int
 from ..nn.activations import ACTIVATIONS
+from ..inversion.posterior import POSTERIOR_DEFAULTS
 from ..nn.training import TRAINERS, make_trainer
 from ..prior.model_space import SAMPLING_METHODS
 
 __all__ = ["ScenarioError", "Section", "OODSection", "RefineSection", "SamplesSection",
-           "NetworkSection", "TrainingSection", "ReportSection", "where"]
+           "NetworkSection", "TrainingSection", "ReportSection", "PosteriorSection", "where"]
 
 
 class ScenarioError(ValueError):
@@ -56,6 +57,12 @@ def number(low=float("-inf"), high=float("inf"), **open_ends):
 def choice(*choices):
     """Field metadata: one of the given strings."""
     return {"check": checked(check_choice, choices)}
+
+
+def optional_count(minimum=0):
+    """Field metadata: absent (None) or an integer >= minimum."""
+    check = checked(check_int, minimum)
+    return {"check": lambda value, name: None if value is None else check(value, name)}
 
 
 def flag():
@@ -123,8 +130,9 @@ class Section:
         """Checks across fields (after each field was checked on its own)."""
 
     def to_dict(self):
-        """The section as the resolved scenario writes it."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        """The section as the resolved scenario writes it (absent optional keys left out)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                if getattr(self, f.name) is not None}
 
 
 @dataclass(frozen=True)
@@ -194,6 +202,49 @@ class ReportSection(Section):
 
     title: ClassVar[str] = "report"
     n_examples: int = field(default=4, metadata=count(0))
+
+
+@dataclass(frozen=True)
+class PosteriorSection(Section):
+    """``[posterior]``: sample the posterior of test soundings and calibrate its intervals.
+
+    A run with this section samples, after the method comparison, the
+    posterior of the first ``n_soundings`` soundings of each test split
+    (all of them if it has fewer), and of the reconstructions drawn, from their network -> LM models
+    (:func:`geoinv.inversion.posterior.sample_posterior`), and measures how
+    often the central ``level`` intervals hold the truth
+    (:mod:`geoinv.evaluation.calibration`).  The prior is uniform on the
+    prior box for ``test_id`` (the box its models were drawn from) and on
+    the box widened by ``[ood] shell`` for ``test_ood``.  ``n_steps``,
+    ``max_steps``, ``n_chains`` and ``thin`` are the sampler's settings
+    (each chain runs rounds of ``n_steps`` steps until it has converged or
+    made ``max_steps``).  Without ``seed`` the chains draw from the run's
+    own ``posterior`` stream of the scenario seed.
+    """
+
+    title: ClassVar[str] = "posterior"
+    n_soundings: int = field(default=100, metadata=count(1))
+    n_steps: int = field(default=POSTERIOR_DEFAULTS["n_steps"], metadata=count(8))
+    max_steps: int = field(default=POSTERIOR_DEFAULTS["max_steps"], metadata=count(8))
+    n_chains: int = field(default=POSTERIOR_DEFAULTS["n_chains"], metadata=count(2))
+    thin: int = field(default=POSTERIOR_DEFAULTS["thin"], metadata=count(1))
+    level: float = field(default=0.9, metadata=number(0.0, 1.0, low_open=True, high_open=True))
+    n_figures: int = field(default=2, metadata=count(0))
+    seed: int | None = field(default=None, metadata=optional_count(0))
+
+    def validate(self):
+        if self.max_steps < self.n_steps or self.max_steps % self.n_steps:
+            raise ScenarioError(f"[posterior] max_steps must be a multiple of n_steps "
+                                f"({self.n_steps}); got {self.max_steps}")
+        if self.n_steps < 8 * self.thin:
+            raise ScenarioError(f"[posterior] n_steps must be at least 8 thin ({8 * self.thin}) "
+                                f"to keep draws; got {self.n_steps}")
+
+    @property
+    def sampler_options(self):
+        """Keyword arguments of :func:`~geoinv.inversion.posterior.sample_posterior`."""
+        return {"n_steps": self.n_steps, "max_steps": self.max_steps,
+                "n_chains": self.n_chains, "thin": self.thin}
 
 
 @dataclass(frozen=True)

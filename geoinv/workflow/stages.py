@@ -26,26 +26,33 @@ other stages run.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
+from ..evaluation.calibration import (convergence_rows, ensemble_calibration,
+                                      linearised_calibration, posterior_calibration)
 from ..evaluation.compare import compare_methods
 from ..evaluation.metrics import (FIT_FRACTION, FIT_THRESHOLD, METRIC_COLUMNS, data_misfit,
                                   detection_metrics, evaluate, metric_key, misfit_metrics,
                                   parameter_metrics, simulate_valid)
 from ..inversion import NetworkInversion, OODDetector
+from ..inversion.equivalence import dar_zarrouk_frame
+from ..inversion.posterior import PosteriorResult, sample_posterior
 from ..inversion.profile import invert_profile, profile_models, simulate_profile
+from ..inversion.refine import refine
 from ..prior.dataset import make_dataset
 from . import report
+from .resources import POSTERIOR_BATCH
 from .sections import ScenarioError
 
 __all__ = ["StageResult", "Stage", "STAGES", "STREAMS", "SPLITS", "random_streams"]
 
 STREAMS = ("train", "validation", "test_id", "test_ood", "weights", "shuffle", "refine",
-           "profile", "profile_refine")
+           "profile", "profile_refine", "posterior")
 """Independent random streams of a run; new ones are only ever appended, so
 that the draws of the existing ones stay the same."""
 
@@ -258,6 +265,97 @@ def profile(context):
                        report=report.profile_section(inverted, p))
 
 
+# -- posterior sampling of test soundings and the calibration of its intervals ----
+def posterior(context):
+    """Sample test soundings' posteriors from network -> LM; how often do intervals hold the truth?
+
+    Per split, the first ``[posterior] n_soundings`` test soundings (a random
+    sample of the split: the calibration rows are theirs) and the
+    reconstructions drawn (for their posterior bands).  The prior is uniform
+    on the box the split's models came from: the prior box for ``test_id``,
+    the box widened by the OOD shell for ``test_ood``.
+    """
+    scenario, datasets, inversion = context["scenario"], context["datasets"], context["inversion"]
+    cfg, forward, space = scenario.posterior, scenario.forward, scenario.space
+    rng = (context["streams"]["posterior"] if cfg.seed is None
+           else np.random.default_rng(cfg.seed))
+    comparisons = context.get("comparisons")
+    n_examples = scenario.report.n_examples
+    posteriors, metrics, columns, starts, shown, seconds = {}, [], {}, {}, {}, {}
+    for split in SPLITS:
+        ds = datasets[split]
+        n = min(cfg.n_soundings, len(ds))
+        shown[split] = report.example_indices(context["misfits"][split], n_examples)
+        idx = np.union1d(np.arange(n), shown[split])      # the first n come first
+        if comparisons is not None:
+            start = comparisons[split].results["network_lm"].models[idx]
+        else:
+            start = refine(inversion, ds.data[idx], ds.sigma[idx], rng=rng,
+                           **scenario.refine.lm_options).models
+        t0 = time.perf_counter()
+        post = _sample_batches(forward, space, ds.data[idx], ds.sigma[idx], start, rng,
+                               widen=0.0 if split == "test_id" else scenario.ood.shell,
+                               **cfg.sampler_options)
+        seconds[split] = time.perf_counter() - t0
+        posteriors[split], starts[split] = (idx, post), start
+        first = post.subset(slice(0, n))
+        truth = ds.models[:n]
+        metrics += [posterior_calibration(first, truth, split, cfg.level),
+                    convergence_rows(first, split),
+                    linearised_calibration(forward, space, ds.data[:n], ds.sigma[:n], start[:n],
+                                           truth, split, cfg.level)]
+        if context.get("members"):
+            metrics.append(ensemble_calibration(context["members"][split][:, :n], truth, space,
+                                                split, cfg.level))
+        columns[split] = _posterior_columns(post, idx, len(ds), cfg.level)
+    frame = pd.concat(metrics, ignore_index=True)
+    return StageResult(
+        products={"posteriors": posteriors},
+        metrics=metrics, columns=columns,
+        figures=report.posterior_figures(scenario, datasets, context, posteriors, shown,
+                                         starts),
+        report=report.posterior_section(frame, scenario, seconds,
+                                        {s: len(p) for s, (_, p) in posteriors.items()}),
+        summary=_posterior_summary(frame, space.names, cfg.level))
+
+
+def _sample_batches(forward, space, data, sigma, start, rng, **options):
+    """sample_posterior in batches of POSTERIOR_BATCH soundings (memory), joined."""
+    parts = [sample_posterior(forward, space, data[i:i + POSTERIOR_BATCH],
+                              sigma[i:i + POSTERIOR_BATCH], start[i:i + POSTERIOR_BATCH],
+                              rng=rng, **options)
+             for i in range(0, len(data), POSTERIOR_BATCH)]
+    return PosteriorResult.concatenate(parts)
+
+
+def _posterior_columns(post, idx, n_rows, level):
+    """predictions.csv columns ``post_<name>_median/_low_L/_high_L``; NaN where not sampled."""
+    frame = post.to_frame(level)
+    try:
+        frame = pd.concat([frame, dar_zarrouk_frame(post, level)], axis=1)
+    except ValueError:           # not a layered model: no S_i, T_i
+        pass
+    keep = [c for c in frame.columns if c.rsplit("_", 1)[-1] in ("median", f"{100 * level:g}")]
+    keep += ["converged"]
+    out = pd.DataFrame(index=np.arange(n_rows), columns=[f"post_{c}" for c in keep],
+                       dtype=float)
+    for c in keep:
+        out.loc[idx, f"post_{c}"] = frame[c].to_numpy(dtype=float)
+    return out
+
+
+def _posterior_summary(frame, names, level):
+    m = frame.set_index(["split", "quantity", "metric"])["value"]
+    pct = f"{100 * level:g}"
+    lines = []
+    for split in SPLITS:
+        cover = [m[split, q, f"coverage_{pct}@posterior"] for q in names]
+        lines.append(f"  posterior {split:9s} {pct} % intervals hold the truth for "
+                     f"{min(cover):.0%}-{max(cover):.0%} of soundings (per parameter), "
+                     f"{m[split, 'all', 'fraction_converged@posterior']:.0%} converged")
+    return lines
+
+
 STAGES = (
     Stage("simulate", simulate),
     Stage("train", train),
@@ -265,5 +363,6 @@ STAGES = (
     Stage("ood_detection", detect_ood, lambda scenario: scenario.ood.detect),
     Stage("compare_methods", compare, lambda scenario: scenario.refine.compare),
     Stage("profile", profile, lambda scenario: scenario.profile is not None),
+    Stage("posterior", posterior, lambda scenario: scenario.posterior is not None),
 )
 """The stages of ``geoinv run``, in order."""
