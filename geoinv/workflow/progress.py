@@ -1,4 +1,4 @@
-"""The training progress line of the command line.
+"""The training progress line of the command line (and a line per long step).
 
 Library code reports training progress through a callback
 (``Trainer(progress=...)``); the terminal belongs to the command line, which
@@ -101,6 +101,21 @@ class TerminalProgress:
                 self._stream().write("\n")
                 self._stream().flush()
         self._reset()
+
+    def note(self, text):
+        """Write one line about a long step other than training (ends any open line).
+
+        Examples
+        --------
+        >>> import io
+        >>> p = TerminalProgress(io.StringIO())
+        >>> p.note("posterior: sampling 104 test_id soundings")
+        >>> p.stream.getvalue()
+        'posterior: sampling 104 test_id soundings\n'
+        """
+        self.close()
+        self._stream().write(text + "\n")
+        self._stream().flush()
 
     def _stream(self):
         return self.stream if self.stream is not None else sys.stderr

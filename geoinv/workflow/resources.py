@@ -257,8 +257,8 @@ def estimate_resources(config, n_data, n_params, trainer=None):
                                                                      samples["test_ood"])
         chain_states = post["n_chains"] * post["max_steps"] * (1 / post["thin"] + 1 / 10)
         # the states and archive of one batch, and the draws kept of every sounding
-        mem["[posterior] max_steps"] = (min(n_post, POSTERIOR_BATCH) * chain_states * n_params
-                                        * 8)
+        chains = _most_atypical(config, ("[posterior] max_steps", "[posterior] n_chains"))
+        mem[chains] = min(n_post, POSTERIOR_BATCH) * chain_states * n_params * 8
         mem["[posterior] n_soundings"] = n_post * post["n_steps"] // (2 * post["thin"]) * (
             post["n_chains"] * (n_params + 1) * 8)
 

@@ -53,6 +53,10 @@ ABSURD = [
     ("n_positions = 12", "n_positions = 1000000000", "[profile] n_positions = 1000000000"),
     ("n_examples = 2", "n_examples = 1000", "[report] n_examples = 1000"),
     ("max_epochs = 15", "max_epochs = 1000000000000", "[training] max_epochs"),
+    ("n_examples = 2", "n_examples = 2\n[posterior]\nmax_steps = 4000000000",
+     "[posterior] max_steps = 4000000000"),
+    ("n_examples = 2", "n_examples = 2\n[posterior]\nn_chains = 100000000",
+     "[posterior] n_chains = 100000000"),
 ]
 
 
