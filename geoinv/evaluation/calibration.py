@@ -20,7 +20,10 @@ give intervals, each named by its ``@method`` suffix:
 Quantities: every model parameter and, for a layered model
 ``[rho_1 .. rho_N, h_1 .. h_(N-1)]``, the Dar Zarrouk conductances
 ``S_1 .. S_(N-1)`` and transverse resistances ``T_1 .. T_(N-1)``
-(:mod:`geoinv.inversion.equivalence`).  For the ensemble each member's S and
+(:mod:`geoinv.inversion.equivalence`), and ``DZ_1 .. DZ_(N-1)``: per
+sounding, whichever of ``S_i`` and ``T_i`` has the narrower interval -- the
+one the data resolve (S of a conductive layer, T of a resistive one), chosen
+from the intervals alone as a user without the truth would.  For the ensemble each member's S and
 T are computed; for the linearised covariance they follow by the delta
 method (``log10 S = log10 h - log10 rho`` is linear in the log parameters).
 
@@ -130,11 +133,25 @@ def posterior_calibration(posterior, true_models, split, level=0.9):
     rows = interval_rows(true, low, high, posterior.names, posterior.log, "posterior", level)
     n_layers = _layered(posterior.names)
     if n_layers is not None and n_layers > 1:
-        for derived, truth, names in zip(dar_zarrouk(posterior.samples), dar_zarrouk(true),
-                                         dar_zarrouk_names(n_layers)):
-            low, high = np.quantile(derived, q, axis=1)
-            rows += interval_rows(truth, low, high, names, True, "posterior", level)
+        bounds = [np.quantile(derived, q, axis=1) for derived in dar_zarrouk(posterior.samples)]
+        rows += _dar_zarrouk_rows(true, bounds, n_layers, "posterior", level)
     return _frame(rows, split)
+
+
+def _dar_zarrouk_rows(true_models, bounds, n_layers, method, level):
+    """Rows of S_i, T_i and DZ_i (the narrower of the two per sounding).
+
+    ``bounds``: ``[(S_low, S_high), (T_low, T_high)]``, each (n_soundings, N - 1).
+    """
+    truths = dar_zarrouk(true_models)
+    rows = []
+    for (low, high), truth, names in zip(bounds, truths, dar_zarrouk_names(n_layers)):
+        rows += interval_rows(truth, low, high, names, True, method, level)
+    (s_low, s_high), (t_low, t_high) = bounds
+    use_s = np.log10(s_high / s_low) <= np.log10(t_high / t_low)
+    pick = lambda a, b: np.where(use_s, a, b)        # noqa: E731
+    return rows + interval_rows(pick(*truths), pick(s_low, t_low), pick(s_high, t_high),
+                                [f"DZ_{i}" for i in range(1, n_layers)], True, method, level)
 
 
 def gaussian_intervals(centre, sd, log, level=0.9):
@@ -190,11 +207,11 @@ def ensemble_calibration(members, true_models, space, split, level=0.9):
     rows = interval_rows(true, low, high, space.names, space.log, "ensemble", level)
     n_layers = _layered(space.names)
     if n_layers is not None and n_layers > 1:
-        for derived, truth, names in zip(dar_zarrouk(members), dar_zarrouk(true),
-                                         dar_zarrouk_names(n_layers)):
+        bounds = []
+        for derived in dar_zarrouk(members):
             x = np.log10(derived)
-            low, high = gaussian_intervals(x.mean(axis=0), x.std(axis=0, ddof=1), True, level)
-            rows += interval_rows(truth, low, high, names, True, "ensemble", level)
+            bounds.append(gaussian_intervals(x.mean(axis=0), x.std(axis=0, ddof=1), True, level))
+        rows += _dar_zarrouk_rows(true, bounds, n_layers, "ensemble", level)
     return _frame(rows, split)
 
 
@@ -232,15 +249,15 @@ def linearised_calibration(forward, space, data, sigma, models, true_models, spl
         n = n_layers
         # d log10(h / rho) and d log10(h rho) per unit of the declared scale
         dlog = np.where(space.log, 1.0, 1.0 / (np.log(10.0) * models))         # (n_s, p)
-        for sign, derived, truth, names in zip((-1.0, 1.0), dar_zarrouk(models), dar_zarrouk(true),
-                                               dar_zarrouk_names(n)):
+        bounds = []
+        for sign, derived in zip((-1.0, 1.0), dar_zarrouk(models)):
             grad = np.zeros((len(models), n - 1, space.n_params))
             layer = np.arange(n - 1)
             grad[:, layer, layer] = sign * dlog[:, :n - 1]
             grad[:, layer, n + layer] = dlog[:, n:]
             var = np.einsum("nkp,npq,nkq->nk", grad, cov, grad)
-            low, high = gaussian_intervals(np.log10(derived), np.sqrt(var), True, level)
-            rows += interval_rows(truth, low, high, names, True, "linearised", level)
+            bounds.append(gaussian_intervals(np.log10(derived), np.sqrt(var), True, level))
+        rows += _dar_zarrouk_rows(true, bounds, n, "linearised", level)
     return _frame(rows, split)
 
 

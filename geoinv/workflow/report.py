@@ -314,7 +314,10 @@ def posterior_section(metrics, scenario, seconds, counts):
              f"Coverage: the share of soundings whose true value lies in the central {pct} % "
              f"interval ({cfg.level:g} is calibrated, less is over-confident); width: its "
              "median width in decades for log parameters and for S, T (the unit for linear "
-             "ones). @linearised: +/- 1.645 sd of the linearised covariance at network -> LM"
+             "ones). S_i = h_i / rho_i and T_i = h_i rho_i are the Dar Zarrouk conductance and "
+             "transverse resistance of layer i; DZ_i is, per sounding, whichever of the two has "
+             "the narrower interval: the one the data resolve. "
+             "@linearised: +/- 1.645 sd of the linearised covariance at network -> LM"
              + ("; @ensemble: the members' mean +/- 1.645 sd" if "ensemble" in methods else "")
              + ".", "", head, "|---|---|" + "---|---|" * len(methods)]
     for split in SPLITS:

@@ -357,6 +357,12 @@ def _posterior_summary(frame, names, level):
         lines.append(f"  posterior {split:9s} {pct} % intervals hold the truth for "
                      f"{min(cover):.0%}-{max(cover):.0%} of soundings (per parameter), "
                      f"{m[split, 'all', 'fraction_converged@posterior']:.0%} converged")
+        layer = 2 if (split, "DZ_2", f"median_width_{pct}@posterior") in m.index else 1
+        if (split, f"DZ_{layer}", f"median_width_{pct}@posterior") in m.index:
+            width = lambda q: m[split, q, f"median_width_{pct}@posterior"]   # noqa: E731
+            lines.append(f"  {'':19s} S_{layer} or T_{layer} (the one resolved) "
+                         f"{width(f'DZ_{layer}'):.2g} decades wide, rho_{layer} "
+                         f"{width(f'rho_{layer}'):.2g}, h_{layer} {width(f'h_{layer}'):.2g}")
     return lines
 
 

@@ -61,11 +61,36 @@ def test_posterior_rows_include_conductance_and_transverse_resistance():
     assert value(frame, "S_1", "median_width_90@posterior") == pytest.approx(0.0, abs=1e-12)
     assert value(frame, "S_1", "coverage_90@posterior") == 0.5
     assert value(frame, "T_1", "median_width_90@posterior") == pytest.approx(1.8)
-    assert list(frame.quantity.unique()) == ["rho_1", "rho_2", "h_1", "S_1", "T_1"]
+    assert list(frame.quantity.unique()) == ["rho_1", "rho_2", "h_1", "S_1", "T_1", "DZ_1"]
+    # the resolved Dar Zarrouk parameter is S_1 (zero width) in both soundings
+    assert value(frame, "DZ_1", "median_width_90@posterior") == pytest.approx(0.0, abs=1e-12)
+    assert value(frame, "DZ_1", "coverage_90@posterior") == 0.5
     rows = convergence_rows(post, "test_id")
     assert value(rows, "all", "fraction_converged@posterior") == 1.0
     assert value(rows, "all", "median_min_ess@posterior") == 1e3
     assert value(rows, "all", "n_soundings@posterior") == 2
+
+
+def test_resolved_dar_zarrouk_parameter_is_chosen_per_sounding():
+    # sounding 0: h_1 / rho_1 fixed (a conductor, S resolved); sounding 1: h_1 rho_1 fixed (T)
+    draws = np.linspace(0, 1, 1001)
+    samples = np.empty((2, 1001, 3))
+    samples[:, :, 0] = 10 ** (1 + draws)
+    samples[:, :, 1] = 100.0
+    samples[0, :, 2] = 10 ** (0.0 + draws)         # S_1 = 0.1 in every draw
+    samples[1, :, 2] = 10 ** (2.0 - draws)         # T_1 = 1000 in every draw
+    post = PosteriorResult(samples, np.zeros((2, 1001)), np.ones(2), np.ones((2, 3)),
+                           np.full((2, 3), 1e3), np.ones(2, bool), np.ones(2, int), np.ones(2, int),
+                           LAYERED.names, LAYERED.log, LAYERED.low, LAYERED.high, n_chains=1)
+    # truths: sounding 0 has S_1 = 0.1 (inside its zero-width S interval), T_1 far off;
+    # sounding 1 has T_1 = 1000 exactly, S_1 = 10 / 100 = 0.1 outside its S interval
+    true = np.array([[10.0, 100.0, 1.0], [100.0, 100.0, 10.0]])
+    frame = posterior_calibration(post, true, "test_id")
+    assert value(frame, "S_1", "coverage_90@posterior") == 0.5
+    assert value(frame, "DZ_1", "coverage_90@posterior") == 1.0
+    assert value(frame, "DZ_1", "median_width_90@posterior") == pytest.approx(0.0, abs=1e-12)
+    # T_1 widths: 1.8 decades (sounding 0: h rho = 10**(1 + 2x)) and 0: median 0.9
+    assert value(frame, "T_1", "median_width_90@posterior") == pytest.approx(0.9)
 
 
 def test_ensemble_rows_from_the_members_spread():
@@ -80,6 +105,7 @@ def test_ensemble_rows_from_the_members_spread():
     # S_1 = h_1 / rho_1 has the same factor in both members: no spread at all
     assert value(frame, "S_1", "median_width_90@ensemble") == pytest.approx(0.0, abs=1e-12)
     assert value(frame, "T_1", "median_width_90@ensemble") == pytest.approx(2 * width, rel=1e-6)
+    assert value(frame, "DZ_1", "median_width_90@ensemble") == pytest.approx(0.0, abs=1e-12)
     with pytest.raises(ValueError, match="K >= 2"):
         ensemble_calibration(members[:1], true, LAYERED, "test_ood")
 
