@@ -342,6 +342,46 @@ class SurveyInversion:
                 f"{labels.get(k, k)} {r[i]:.2f}" for k, r in self.rms.items()))
 
 
+    def plot_posterior(self, sounding=None, fig=None, n_curves=200, rng=0):
+        """The posterior of a sounding: model fan, equivalence valley, band over the data.
+
+        Parameters
+        ----------
+        sounding : str, optional
+            Which sounding (default: the first).
+        fig : matplotlib.figure.Figure, optional
+        n_curves : int
+            Draws (evenly spaced through the chains) whose data make the band.
+        rng : numpy.random.Generator or int or None
+            Picks the single curves drawn under the band.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Raises
+        ------
+        ValueError
+            Without a posterior, or for a method other than VES and MT.
+        """
+        from ..viz.field import plot_sounding_posterior
+
+        if self.posterior is None:
+            raise ValueError("no posterior: invert with posterior=True")
+        ids = self.sounding_ids
+        i = ids.index(sounding) if sounding is not None else 0
+        post, fw = self.posterior, self.forwards[i]
+        samples = post.samples[i]
+        pick = np.linspace(0, len(samples) - 1, min(n_curves, len(samples))).round().astype(int)
+        labels = {"network": "network", "network_lm": "network -> LM"}
+        state = ("converged" if post.converged[i] else "NOT converged") + \
+            f": R-hat {post.r_hat[i].max():.3f}, ESS {post.ess[i].min():.0f}"
+        return plot_sounding_posterior(
+            fw, self.data[i], self.sigma[i], samples, simulate_valid(fw, samples[pick]),
+            {labels.get(k, k): m[i] for k, m in self.models.items()}, box=(post.low, post.high),
+            fig=fig, title=f"{ids[i]}: posterior ({state})", rng=rng)
+
+
 def _own_forwards(inversion, soundings):
     """The network's forward model in each sounding's own geometry.
 
