@@ -209,7 +209,11 @@ class SurveyInversion:
         Equivalence limits of every sounding, in sounding order.
     posterior_settings : dict
         What the posterior was sampled with: ``widen`` (box widths of the
-        declared scale) and the keyword arguments of ``sample_posterior``.
+        declared scale), ``options`` (keyword arguments of
+        ``sample_posterior``), ``prior_low``, ``prior_high`` (the prior box,
+        physical units; the prior's support is ``posterior.low``,
+        ``posterior.high``) and ``seconds`` of ``sampling`` and
+        ``equivalence`` limits.
     """
 
     survey: object
@@ -557,7 +561,8 @@ def _sample(result, space, start, predicted, widen, options, rng):
         *(np.concatenate([getattr(e, name) for e in limits])[back]
           for name in ("low", "high", "chi2_min", "bound", "n_equivalent")),
         names=list(space.names))
-    result.posterior_settings = {"widen": widen, "options": options, "seconds": seconds}
+    result.posterior_settings = {"widen": widen, "options": options, "seconds": seconds,
+                                 "prior_low": space.low.copy(), "prior_high": space.high.copy()}
 
 
 def _groups(forwards):
