@@ -368,7 +368,7 @@ class SurveyInversion:
         ValueError
             Without a posterior, or for a method other than VES and MT.
         """
-        from ..viz.field import plot_sounding_posterior
+        from ..viz import plot_sounding_posterior
 
         if self.posterior is None:
             raise ValueError("no posterior: invert with posterior=True")
