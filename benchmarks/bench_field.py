@@ -8,14 +8,19 @@
    log10 for apparent resistivity, normalised by the standard deviations),
    the OOD verdict, and the seconds of training, inversion and writing, and
    of the whole command ``geoinv invert DATA --scenario S.toml`` run in a
-   fresh Python (imports and the output folder included).
+   fresh Python (imports and the output folder included), with the
+   posterior (the default) and with ``--no-posterior``; the seconds of the
+   posterior's sampling and equivalence limits, whether it converged, and
+   the inversion's seconds without it.
    Target (issue #9): training + inversion <= 60 s on 2 cores.
 2. **sond1-100 against its true model** (rho 100 / 500 / 20 / 1000 ohm.m,
    h 0.5 / 3.5 / 6 m): the network and network -> LM models beside the
    truth, the linearised standard deviation at the refined model (decades),
    how far the refined model is from the truth in those standard deviations,
    and the conductance S_3 = h_3 / rho_3 of the thin conductive layer with
-   its own linearised std (the data resolve S_3, not h_3 and rho_3 apart).
+   its own linearised std (the data resolve S_3, not h_3 and rho_3 apart);
+   the posterior median and 90 % interval of each, and whether the truth
+   lies inside.
 3. **100 soundings with an already trained network**: surveys of 100
    soundings drawn from the prior box of scenarios/ves_3layer.toml with 2 %
    noise (0.0087 decades): on the network's own 30 AB/2; on a denser, wider
@@ -27,7 +32,11 @@
    (``refine=False``), the whole :func:`geoinv.inversion.field.invert_survey`
    (network + OOD check + network -> LM + linearised uncertainty) without
    and with the default 10 restarts of soundings left above RMS 1.2.
-   Target (issue #9): the whole in <= 1 s.  The network is trained once on ves_3layer (its full
+   Target (issue #9): the whole in <= 1 s.  Then once (not repeated) the same
+   with the posterior of every sounding (default sampler settings): seconds,
+   seconds per sounding and the fraction converged (issue #10's goal:
+   <= 0.5 s per sounding for 100 soundings sampled together).
+   The network is trained once on ves_3layer (its full
    settings, without the method comparison) unless ``--network`` names one.
 
 Usage::
@@ -77,6 +86,9 @@ def invert_example(name):
     t0 = time.perf_counter()
     result, trained = invert_file(data, scenario=SCENARIOS / f"{name}.toml")
     total = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    invert_survey(trained.inversion, read_survey(data), rng=0)
+    no_posterior = time.perf_counter() - t1
     with tempfile.TemporaryDirectory() as folder:
         t1 = time.perf_counter()
         write_inversion(result, folder, trained=trained, source=str(data))
@@ -84,10 +96,12 @@ def invert_example(name):
     seconds = {"train": sum(v for k, v in trained.seconds.items() if k != "total_compute"),
                "invert": result.seconds, "write": write}
     seconds["read+other"] = total - seconds["train"] - seconds["invert"]
+    seconds["invert without posterior"] = no_posterior
+    seconds.update({f"posterior {k}": v for k, v in result.posterior_settings["seconds"].items()})
     return result, trained, seconds
 
 
-def command_seconds(name):
+def command_seconds(name, posterior=True):
     """Wall time of the command a user runs, ``geoinv invert DATA --scenario S.toml``,
     in a fresh Python (imports, reading, training, inversion, writing the folder)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
@@ -95,7 +109,8 @@ def command_seconds(name):
     with tempfile.TemporaryDirectory() as folder:
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-m", "geoinv", "invert", EXAMPLES[name], "--scenario",
-                        f"{name}.toml", "--out", str(Path(folder) / "out"), "--quiet"],
+                        f"{name}.toml", "--out", str(Path(folder) / "out"), "--quiet"]
+                       + ([] if posterior else ["--no-posterior"]),
                        cwd=SCENARIOS, env=env, check=True, capture_output=True)
         return time.perf_counter() - t0
 
@@ -108,7 +123,13 @@ def example_row(name, result, seconds):
             "train s": seconds["train"], "invert s": seconds["invert"],
             "write s": seconds["write"],
             "train+invert s": seconds["train"] + seconds["invert"] + seconds["read+other"],
-            "command s": seconds.get("command", np.nan)}
+            "invert w/o posterior s": seconds["invert without posterior"],
+            "sampling s": seconds["posterior sampling"],
+            "equiv. limits s": seconds["posterior equivalence"],
+            "converged": bool(frame["posterior_converged"]), "R-hat": frame["r_hat_max"],
+            "ESS": frame["ess_min"],
+            "command s": seconds.get("command", np.nan),
+            "command --no-posterior s": seconds.get("command --no-posterior", np.nan)}
 
 
 def conductance_std(forward, space, data, sigma, model, rho=2, h=6):
@@ -150,6 +171,11 @@ def sond_table(result):
     rows.append({"parameter": "h_1 + h_2 (m)", "true": depth_true,
                  "network": network[4] + network[5], "network -> LM": depth,
                  "off (decades)": np.log10(depth / depth_true)})
+    frame = result.to_frame().iloc[0]
+    for row, name in zip(rows, result.names + ["S_3"]):      # the posterior's 90 % interval
+        low, high = frame[f"{name}_low_90"], frame[f"{name}_high_90"]
+        row.update({"posterior median": frame[f"{name}_median"], "90 % low": low,
+                    "90 % high": high, "truth in 90 %": bool(low <= row["true"] <= high)})
     return pd.DataFrame(rows).set_index("parameter"), result.corr[0][2, 6]
 
 
@@ -209,6 +235,10 @@ def speed(inversion, repeats, rng):
                                                          n_restarts=0), repeats)
         t_all, result = median_seconds(lambda: invert_survey(inversion, survey, rng=0), repeats)
         frame = result.to_frame()
+        t0 = time.perf_counter()
+        post = invert_survey(inversion, survey, rng=0, posterior=True)
+        t_post = time.perf_counter() - t0
+        post_frame = post.to_frame()
         rows.append({"survey": label, "resample + network s": t_net, "OOD check s": t_ood,
                      "network + OOD s": t_no_lm, "network + OOD + LM (no restarts) s": t_once,
                      "network + OOD + LM (default) s": t_all,
@@ -216,7 +246,14 @@ def speed(inversion, repeats, rng):
                      "median refined RMS": frame["network_lm_rms"].median(),
                      "refined RMS <= 1.2": (frame["network_lm_rms"] <= 1.2).mean(),
                      "flagged OOD": frame["ood_flag"].mean(),
-                     "forward calls / sounding": frame["forward_calls"].mean()})
+                     "forward calls / sounding": frame["forward_calls"].mean(),
+                     "with posterior s (once)": t_post,
+                     "  of which sampling s": post.posterior_settings["seconds"]["sampling"],
+                     "  of which equivalence limits s":
+                         post.posterior_settings["seconds"]["equivalence"],
+                     "posterior s / sounding": t_post / len(post_frame),
+                     "posterior converged": post_frame["posterior_converged"].mean(),
+                     "median posterior steps": post_frame["posterior_steps"].median()})
     return pd.DataFrame(rows).set_index("survey")
 
 
@@ -253,11 +290,13 @@ def main(argv=None):
             result, trained, seconds = invert_example(name)
             if not args.no_command:
                 seconds["command"] = command_seconds(name)
+                seconds["command --no-posterior"] = command_seconds(name, posterior=False)
             results[name] = result
             rows.append(example_row(name, result, seconds))
             print(f"{name}: {trained.summary[-1].strip()}", flush=True)
         print("\n1. Field examples (full scenarios; RMS in the error space, log10 for rho_a)")
-        print(pd.DataFrame(rows).set_index("example").to_string(float_format="{:.3g}".format))
+        print(pd.DataFrame(rows).set_index("example").T.to_string(float_format="{:.3g}".format))
+        print(f"   load average {os.getloadavg()[0]:.1f}")
         if "field_sond1-100" in results:
             table, corr = sond_table(results["field_sond1-100"])
             print("\n2. sond1-100: recovered model against the truth "
@@ -271,6 +310,7 @@ def main(argv=None):
               f"median of {args.repeats} runs")
         table = speed(inversion, args.repeats, np.random.default_rng(args.seed))
         print(table.T.to_string(float_format="{:.3g}".format))
+        print(f"   load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,12 @@ soundings, each with its own geometry and per-datum errors) and a trained
    unless a target misfit is asked for;
 4. **a linearised uncertainty** at the refined model: standard deviations in
    the declared scale (decades for log parameters) and the correlation
-   matrix, from the Jacobian and the data errors.
+   matrix, from the Jacobian and the data errors;
+5. with ``posterior=True``, **the posterior** of every sounding
+   (:func:`geoinv.inversion.posterior.sample_posterior`, started from the
+   network -> LM model), its medians and 90 % credible intervals, the Dar
+   Zarrouk quantities S_i, T_i of a layered model and the equivalence
+   limits (:mod:`geoinv.inversion.equivalence`).
 
 Resampling (one network, many surveys)
 --------------------------------------
@@ -46,17 +51,29 @@ import numpy as np
 import pandas as pd
 
 from ..forward import make_forward
+from ..prior.model_space import as_generator
+from .equivalence import (EquivalenceLimits, dar_zarrouk_frame, equivalence_limits,
+                          layer_count)
 from .least_squares import damped_least_squares
+from .likelihood import chi_square
 from .misfit import data_misfit, simulate_valid
+from .posterior import PosteriorResult, sample_posterior
 from .refine import LM_DEFAULTS
 
-__all__ = ["resample", "invert_survey", "SurveyInversion", "GRID_AXES"]
+__all__ = ["resample", "invert_survey", "SurveyInversion", "GRID_AXES", "POSTERIOR_BATCH",
+           "POSTERIOR_LEVEL"]
 
 GRID_AXES = {"ves": ("ab2", "ab2", "AB/2", "m", True), "mt": ("period", "periods", "period", "s", True),
              "gravity": ("x", "x", "x", "m", False), "magnetic": ("x", "x", "x", "m", False),
              "self_potential": ("x", "x", "x", "m", False),
              "refraction": ("x", "offsets", "offset", "m", False)}
 """method -> (survey geometry name, forward setting, label, unit, resampled in log10)."""
+
+POSTERIOR_BATCH = 200
+"""Soundings sampled together: the sampler stores ~0.9 MB per sounding (posterior.py)."""
+
+POSTERIOR_LEVEL = 0.9
+"""Probability inside the credible intervals of :meth:`SurveyInversion.to_frame`."""
 
 
 def _grid(forward):
@@ -184,6 +201,19 @@ class SurveyInversion:
     seconds : float
     target_rms : float or None
         The refinement's target misfit (None: to the least-squares minimum).
+    notes : list of str
+    posterior : geoinv.inversion.posterior.PosteriorResult or None
+        The posterior draws of every sounding, in sounding order (None
+        without ``posterior=True``).
+    equivalence : geoinv.inversion.equivalence.EquivalenceLimits or None
+        Equivalence limits of every sounding, in sounding order.
+    posterior_settings : dict
+        What the posterior was sampled with: ``widen`` (box widths of the
+        declared scale), ``options`` (keyword arguments of
+        ``sample_posterior``), ``prior_low``, ``prior_high`` (the prior box,
+        physical units; the prior's support is ``posterior.low``,
+        ``posterior.high``) and ``seconds`` of ``sampling`` and
+        ``equivalence`` limits.
     """
 
     survey: object
@@ -204,21 +234,43 @@ class SurveyInversion:
     seconds: float = 0.0
     target_rms: float | None = None
     notes: list = field(default_factory=list)
+    posterior: PosteriorResult | None = None
+    equivalence: EquivalenceLimits | None = None
+    posterior_settings: dict = field(default_factory=dict)
 
     @property
     def sounding_ids(self):
         """Sounding names, in order."""
         return list(self.survey.sounding_ids)
 
+    @property
+    def layered(self):
+        """True if the parameters are those of a layered earth ``[rho_1.., h_1..]``."""
+        try:
+            layer_count(len(self.names), self.names)
+        except ValueError:
+            return False
+        return True
+
     def to_frame(self):
-        """One row per sounding: position, models, misfits, OOD verdict, std.
+        """One row per sounding: position, models, misfits, OOD verdict, std, posterior.
 
         Returns
         -------
         pandas.DataFrame
             ``sounding, x, y``, then per method ``<method>_<name>`` and
             ``<method>_rms``, ``ood_score``, ``ood_flag``, ``std_<name>``
-            (declared scale), ``forward_calls``.
+            (declared scale: decades for log parameters), ``forward_calls``.
+            With a posterior: ``<name>_median``, ``<name>_low_90``,
+            ``<name>_high_90`` (physical units: ohm.m, m, ...; the central
+            90 % credible interval); for a layered model ``S_i_median``,
+            ``S_i_low_90``, ``S_i_high_90`` (conductance h_i / rho_i, S) and
+            the same of ``T_i`` (transverse resistance h_i rho_i, ohm.m^2)
+            for every layer above the half-space; the equivalence limits
+            ``<name>_equiv_low``, ``<name>_equiv_high`` (physical units),
+            ``chi2_min`` and ``chi2_bound`` (their misfit bound); then
+            ``r_hat_max``, ``ess_min``, ``posterior_converged``,
+            ``posterior_steps`` (steps per chain).
         """
         ids = self.sounding_ids
         frame = pd.DataFrame({"sounding": ids})
@@ -235,7 +287,19 @@ class SurveyInversion:
             for j, name in enumerate(self.names):
                 frame[f"std_{name}"] = self.std[:, j]
             frame["forward_calls"] = self.forward_calls
-        return frame
+        if self.posterior is None:
+            return frame
+        post = self.posterior.to_frame(POSTERIOR_LEVEL)
+        pct = f"{100 * POSTERIOR_LEVEL:g}"
+        parts = [post[[f"{name}_{what}" for name in self.names
+                       for what in ("median", f"low_{pct}", f"high_{pct}")]]]
+        if self.layered:
+            parts.append(dar_zarrouk_frame(self.posterior, POSTERIOR_LEVEL))
+        if self.equivalence is not None:
+            parts.append(self.equivalence.to_frame())
+        parts.append(post[["r_hat_max", "ess_min"]].assign(
+            posterior_converged=post["converged"], posterior_steps=post["steps"]))
+        return pd.concat([frame, *(p.reset_index(drop=True) for p in parts)], axis=1)
 
     def fit_frame(self):
         """One row per datum: observed, sigma (error space) and each model's prediction."""
@@ -282,6 +346,46 @@ class SurveyInversion:
                 f"{labels.get(k, k)} {r[i]:.2f}" for k, r in self.rms.items()))
 
 
+    def plot_posterior(self, sounding=None, fig=None, n_curves=200, rng=0):
+        """The posterior of a sounding: model fan, equivalence valley, band over the data.
+
+        Parameters
+        ----------
+        sounding : str, optional
+            Which sounding (default: the first).
+        fig : matplotlib.figure.Figure, optional
+        n_curves : int
+            Draws (evenly spaced through the chains) whose data make the band.
+        rng : numpy.random.Generator or int or None
+            Picks the single curves drawn under the band.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Raises
+        ------
+        ValueError
+            Without a posterior, or for a method other than VES and MT.
+        """
+        from ..viz import plot_sounding_posterior
+
+        if self.posterior is None:
+            raise ValueError("no posterior: invert with posterior=True")
+        ids = self.sounding_ids
+        i = ids.index(sounding) if sounding is not None else 0
+        post, fw = self.posterior, self.forwards[i]
+        samples = post.samples[i]
+        pick = np.linspace(0, len(samples) - 1, min(n_curves, len(samples))).round().astype(int)
+        labels = {"network": "network", "network_lm": "network -> LM"}
+        state = ("converged" if post.converged[i] else "NOT converged") + \
+            f": R-hat {post.r_hat[i].max():.3f}, ESS {post.ess[i].min():.0f}"
+        return plot_sounding_posterior(
+            fw, self.data[i], self.sigma[i], samples, simulate_valid(fw, samples[pick]),
+            {labels.get(k, k): m[i] for k, m in self.models.items()}, box=(post.low, post.high),
+            fig=fig, title=f"{ids[i]}: posterior ({state})", rng=rng)
+
+
 def _own_forwards(inversion, soundings):
     """The network's forward model in each sounding's own geometry.
 
@@ -306,7 +410,8 @@ def _settings_key(settings):
     return repr(sorted((k, str(v)) for k, v in settings.items()))
 
 
-def invert_survey(inversion, survey, *, refine=True, target_rms=None, rng=None, **lm_options):
+def invert_survey(inversion, survey, *, refine=True, target_rms=None, posterior=False,
+                  posterior_options=None, rng=None, **lm_options):
     """Invert every sounding of a survey: network, OOD check, network -> LM, uncertainty.
 
     Parameters
@@ -323,8 +428,30 @@ def invert_survey(inversion, survey, *, refine=True, target_rms=None, rng=None, 
         Stop the refinement at this RMS misfit (a chi-square target);
         None (default) iterates to the least-squares minimum, so the answer
         does not depend on where it started.
+    posterior : bool, optional
+        Also sample the posterior of every sounding (off by default: it
+        costs about a hundred times the rest; ``geoinv invert`` turns it
+        on).  Each geometry group's soundings are sampled together, at
+        most ``POSTERIOR_BATCH`` at a time, from their network -> LM models
+        (the network's with ``refine=False``).  The prior is uniform in the
+        declared scale on the LM search box, the prior box widened by the
+        LM's ``widen`` (default 0.5 box widths on each side): a field
+        sounding can lie outside the box the network was trained on, and
+        a prior that stopped at the box would put a flagged sounding's
+        posterior against its wall.  The likelihood is Gaussian in the
+        error space with the sounding's own data, sigma and geometry.  The
+        equivalence limits (chi2 <= chi2_min + Delta, with chi2_min at most
+        the network -> LM misfit) come with it: they cost about 1/200 of
+        the sampling (2 p (12 + 1) forward calls per sounding).
+    posterior_options : dict, optional
+        Keyword arguments of
+        :func:`geoinv.inversion.posterior.sample_posterior` (``n_steps``,
+        ``max_steps``, ``n_chains``, ``thin``, ``target_ess``...; default
+        ``POSTERIOR_DEFAULTS``); ``widen`` replaces the LM's, ``rng`` the
+        shared stream below.
     rng : numpy.random.Generator or int or None
-        Restart draws of the refinement.
+        Restart draws of the refinement, then the posterior's draws (one
+        stream).
     **lm_options
         Other keyword arguments of
         :func:`geoinv.inversion.least_squares.damped_least_squares`
@@ -343,6 +470,7 @@ def invert_survey(inversion, survey, *, refine=True, target_rms=None, rng=None, 
     from .uncertainty import linearised_uncertainty
 
     t0 = time.perf_counter()
+    rng = as_generator(rng)
     soundings = list(survey.soundings())
     grid_data, grid_sigma = zip(*(resample(s, inversion.forward) for s in soundings))
     grid_data, grid_sigma = np.array(grid_data), np.array(grid_sigma)
@@ -387,9 +515,54 @@ def invert_survey(inversion, survey, *, refine=True, target_rms=None, rng=None, 
             for k, i in enumerate(group):
                 predicted["network_lm"][i] = pred[k]
     space = inversion.space
-    return SurveyInversion(survey, list(space.names), list(space.units), np.asarray(space.log),
-                           models, rms, predicted, data, sigma, flags, scores, std, corr, calls,
-                           forwards, time.perf_counter() - t0, target_rms)
+    result = SurveyInversion(survey, list(space.names), list(space.units), np.asarray(space.log),
+                             models, rms, predicted, data, sigma, flags, scores, std, corr,
+                             calls, forwards, 0.0, target_rms)
+    if posterior:
+        method = "network_lm" if refine else "network"
+        start = np.where(np.isfinite(models[method]), models[method], network)
+        _sample(result, space, start, predicted[method], options["widen"],
+                dict(posterior_options or {}), rng)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _sample(result, space, start, predicted, widen, options, rng):
+    """Posterior and equivalence limits of every sounding, batch by batch, in sounding order.
+
+    ``predicted`` (the start models' data) gives the reference misfit of
+    the equivalence limits.  Fills ``result.posterior``,
+    ``result.equivalence`` and ``result.posterior_settings``.
+    """
+    rng = as_generator(options.pop("rng", rng))
+    widen = options.pop("widen", widen)
+    posts, limits, order = [], [], []
+    seconds = {"sampling": 0.0, "equivalence": 0.0}
+    for group in _groups(result.forwards):
+        fw = result.forwards[group[0]]
+        for k in range(0, len(group), POSTERIOR_BATCH):
+            batch = group[k:k + POSTERIOR_BATCH]
+            d = np.array([result.data[i] for i in batch])
+            s = np.array([result.sigma[i] for i in batch])
+            t0 = time.perf_counter()
+            post = sample_posterior(fw, space, d, s, start[batch], widen=widen, rng=rng,
+                                    **options)
+            t1 = time.perf_counter()
+            reference = chi_square(fw, d, s, np.array([predicted[i] for i in batch]))
+            limits.append(equivalence_limits(post, fw, d, s, level=POSTERIOR_LEVEL,
+                                             reference_chi2=reference))
+            seconds["sampling"] += t1 - t0
+            seconds["equivalence"] += time.perf_counter() - t1
+            posts.append(post)
+            order += batch
+    back = np.argsort(order)                   # batch order -> sounding order
+    result.posterior = PosteriorResult.concatenate(posts).subset(back)
+    result.equivalence = EquivalenceLimits(
+        *(np.concatenate([getattr(e, name) for e in limits])[back]
+          for name in ("low", "high", "chi2_min", "bound", "n_equivalent")),
+        names=list(space.names))
+    result.posterior_settings = {"widen": widen, "options": options, "seconds": seconds,
+                                 "prior_low": space.low.copy(), "prior_high": space.high.copy()}
 
 
 def _groups(forwards):

@@ -34,7 +34,8 @@ from .bodies import (body_outline, plot_anomaly_over_body, plot_body_example,
                      plot_self_potential_example, section_depth)
 from .examples import (EXAMPLE_FIGURES, example_height, examples_height, plot_example,
                        plot_example_bands, plot_examples, plot_generic_example)
-from .field import error_bar_lengths, plot_sounding_fit, plot_survey_section
+from .field import (error_bar_lengths, plot_sounding_fit, plot_sounding_posterior,
+                    plot_survey_section)
 from .layered import (layer_steps, log_depth_top, models_depth_max, plot_layered_model,
                       plot_layered_model_band)
 from .sections import (layered_section, mark_flags, plot_profile_sections, plot_section,
@@ -69,5 +70,5 @@ __all__ = [
     # profile sections
     "plot_section", "plot_profile_sections", "position_edges", "layered_section", "mark_flags",
     # field data
-    "plot_sounding_fit", "plot_survey_section", "error_bar_lengths",
+    "plot_sounding_fit", "plot_survey_section", "error_bar_lengths", "plot_sounding_posterior",
 ]

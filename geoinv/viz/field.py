@@ -7,7 +7,8 @@ linear axis, travel times and anomalies against position), beside the
 models themselves (steps on a log depth axis for VES and MT, a linear one
 for refraction, a true-scale section for bodies); and for a survey of many
 soundings, the stitched section of each method with the soundings flagged
-as out of distribution marked along the top.
+as out of distribution marked along the top; and, with a posterior, each
+sounding's posterior beside its data (:func:`plot_sounding_posterior`).
 
 Errors arrive in their error space (:mod:`geoinv.io.errors`): decades for the
 columns the forward model scales in log10 (``forward.data_log_mask``,
@@ -21,11 +22,17 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .examples import example_height, plot_example
-from .sections import _default_depth_max, plot_profile_sections
-from .style import _prepare_figure
+from matplotlib.ticker import MultipleLocator
 
-__all__ = ["plot_sounding_fit", "plot_survey_section", "error_bar_lengths"]
+from .examples import example_height, plot_example
+from .posterior import plot_equivalence_valley, plot_posterior_models, plot_sounding_band
+from .sections import _default_depth_max, plot_profile_sections
+from .soundings import phase_limits
+from .style import (AB2_LABEL, APPARENT_RESISTIVITY_LABEL, PERIOD_LABEL, PHASE_LABEL,
+                    _prepare_figure, _readable_log_ticks)
+
+__all__ = ["plot_sounding_fit", "plot_survey_section", "error_bar_lengths",
+           "plot_sounding_posterior", "equivalence_layer"]
 
 _WIDTH = 9.5   # inches
 
@@ -201,4 +208,129 @@ def plot_survey_section(x, models, n_layers, flags=None, fig=None, depth_max=Non
                           depth_scale="auto", flags=flags)
     if by_number:
         fig.axes[len(models) - 1].set_xlabel("Sounding number")
+    return fig
+
+
+def equivalence_layer(samples, n_layers):
+    """The middle layer whose (rho_i, h_i) the data tie together most: the valley to draw.
+
+    For every layer i = 2 .. N - 1 the widths (decades) of the central 90 %
+    intervals of rho_i, h_i, S_i = h_i / rho_i and T_i = h_i rho_i are
+    compared; the layer with the largest ``min(w_rho, w_h) - min(w_S, w_T)``
+    is the one whose resistivity and thickness are least resolved apart
+    while their conductance or transverse resistance is (layer 2 of three).
+
+    Parameters
+    ----------
+    samples : array_like, shape (n_draws, 2 N - 1)
+        Posterior draws ``[rho_1..rho_N, h_1..h_(N-1)]`` (ohm.m, m).
+    n_layers : int
+        N >= 3.
+
+    Returns
+    -------
+    int
+    """
+    x = np.log10(np.asarray(samples, dtype=float))
+    low, high = np.quantile(x, [0.05, 0.95], axis=0)
+
+    def width(v):
+        a, b = np.quantile(v, [0.05, 0.95])
+        return b - a
+
+    gains = []
+    for i in range(2, n_layers):
+        rho, h = x[:, i - 1], x[:, n_layers + i - 1]
+        gains.append(min(high[i - 1] - low[i - 1], high[n_layers + i - 1] - low[n_layers + i - 1])
+                     - min(width(h - rho), width(h + rho)))
+    return 2 + int(np.argmax(gains))
+
+
+def plot_sounding_posterior(forward, data, sigma, samples, predicted, models=None, box=None,
+                            layer=None, fig=None, title=None, rng=None):
+    """One layered sounding's posterior: model fan, equivalence valley, band of curves.
+
+    Parameters
+    ----------
+    forward : geoinv.forward.VES or geoinv.forward.MT1D
+        The sounding's own forward model (its AB/2 or periods, N layers).
+    data : array_like, shape (n_data,)
+        Observed data, physical units (MT: ``[rho_a per period, phase
+        (deg) per period]``).
+    sigma : array_like, shape (n_data,)
+        Standard deviations in the error space (decades on the apparent
+        resistivity, degrees on the phase).
+    samples : array_like, shape (n_draws, 2 N - 1)
+        Posterior draws (ohm.m, m).
+    predicted : array_like, shape (n_curves, n_data)
+        Data simulated from some of the draws (a few hundred), physical
+        units; rows with NaN (unphysical draws) are left out.
+    models : dict of str to array_like, shape (2 N - 1,), optional
+        Models drawn over the fan, e.g. ``{"network": ..., "network -> LM":
+        ...}``.
+    box : (low, high) of array_like, shape (2 N - 1,), optional
+        The prior's support (the search box), outlined in the valley.
+    layer : int, optional
+        Layer of the valley panel, 1 <= layer <= N - 1; default
+        :func:`equivalence_layer` for N >= 3, no valley for N < 3.
+    fig : matplotlib.figure.Figure, optional
+        Empty figure; made if None.
+    title : str, optional
+    rng : numpy.random.Generator or int or None
+        Picks the single curves drawn under the band.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Panels: ``fan`` | ``valley`` (if any) | ``rho_a`` (VES; MT: ``rho_a``
+        over ``phase``), each Axes with that label.
+
+    Raises
+    ------
+    ValueError
+        If the forward model is not a VES or MT sounding, or a shape
+        disagrees with it.
+    """
+    if forward.kind not in ("ves", "mt"):
+        raise ValueError(f"plot_sounding_posterior draws VES and MT soundings; got {forward.kind}")
+    n_data, n_layers = forward.n_data, forward.n_layers
+    data, sigma = np.asarray(data, dtype=float), np.asarray(sigma, dtype=float)
+    predicted = np.atleast_2d(np.asarray(predicted, dtype=float))
+    for name, v in (("data", data), ("sigma", sigma), ("predicted", predicted[0])):
+        if v.shape != (n_data,):
+            raise ValueError(f"{name} must have {n_data} data per row for {forward!r}; "
+                             f"got {v.shape}")
+    predicted = predicted[np.isfinite(predicted).all(axis=1)]
+    if layer is None and n_layers >= 3:
+        layer = equivalence_layer(samples, n_layers)
+    bars = error_bar_lengths(data, sigma, forward.data_log_mask)
+    mt = forward.kind == "mt"
+    columns = ["fan"] + (["valley"] if layer else []) + ["rho_a"]
+    mosaic = [columns, [c if c != "rho_a" else ("phase" if mt else "rho_a") for c in columns]]
+    fig = _prepare_figure(fig, (4.3 * len(columns), 4.6))
+    axes = fig.subplot_mosaic(mosaic, width_ratios=[1.0] * (len(columns) - 1) + [1.15])
+    plot_posterior_models(samples, ax=axes["fan"], models=models)
+    if layer:
+        plot_equivalence_valley(samples, layer=layer, ax=axes["valley"], box=box)
+    x = forward.periods if mt else forward.ab2
+    m = x.size
+    rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+    ax = plot_sounding_band(x, data[:m], predicted[:, :m], ax=axes["rho_a"],
+                            error_bars=bars[:, :m], x_label=PERIOD_LABEL if mt else AB2_LABEL,
+                            y_label=APPARENT_RESISTIVITY_LABEL, rng=rng)
+    _readable_log_ticks(ax.yaxis)
+    if mt:
+        ax.set_xlabel("")
+        ax.tick_params(labelbottom=False)
+        ax.get_legend().remove()
+        phase = axes["phase"]
+        phase.sharex(ax)
+        plot_sounding_band(x, data[m:], predicted[:, m:], ax=phase, error_bars=bars[:, m:],
+                           log_y=False, x_label=PERIOD_LABEL, y_label=PHASE_LABEL, rng=rng)
+        phase.axhline(45.0, color="0.6", linestyle=":", linewidth=1.0)
+        shown = [data[m:] - bars[0, m:], data[m:] + bars[1, m:], predicted[:, m:].ravel()]
+        phase.set_ylim(*phase_limits(np.concatenate(shown)))
+        phase.yaxis.set_major_locator(MultipleLocator(15.0))
+    if title is not None:
+        fig.suptitle(title)
     return fig

@@ -11,15 +11,19 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .style import (AB2_LABEL, APPARENT_RESISTIVITY_LABEL, DEPTH_LABEL, RESISTIVITY_LABEL,
+                    _readable_log_ticks, model_style, quantity_label, tex_symbol)
+
 __all__ = ["plot_posterior_models", "plot_equivalence_valley", "plot_sounding_band",
            "MODEL_STYLES"]
 
-MODEL_STYLES = {
-    "true": dict(color="black", linewidth=2.0, linestyle="-"),
-    "network": dict(color="#ff7f0e", linewidth=1.8, linestyle="--"),
-    "refined": dict(color="#d62728", linewidth=1.8, linestyle="-"),
-}
-"""Line styles of the models drawn over a fan, by label (others: the colour cycle)."""
+MODEL_STYLES = {label: {k: v for k, v in model_style(key).items() if k != "label"}
+                for label, key in (("true", "true"), ("network", "network"),
+                                   ("refined", "network_lm"))}
+"""Line styles of the models drawn over a fan, by label, as in every figure
+(:func:`geoinv.viz.style.model_style`: the true model solid black, the
+network's dashed red, the refined (network -> LM) solid green); other labels
+are styled by ``model_style`` too (``"network -> LM"`` as the refined)."""
 
 _GRID_KW = dict(color="0.88", linewidth=0.6)
 _BAND_COLOR = "#1f77b4"
@@ -131,15 +135,17 @@ def plot_posterior_models(samples, ax=None, models=None, depth_range=None, n_dep
                 label=f"{100 * level:g} % interval" if i == 0 else None)
     ax.plot(10**median, depths, color="0.25", linewidth=1.0, linestyle=":",
             gid="posterior_median", label="posterior median")
-    for label, model in (models or {}).items():
+    for i, (label, model) in enumerate((models or {}).items()):
         x, y = _steps(model, (top, bottom))
-        ax.plot(x, y, gid=f"model:{label}", label=label, **MODEL_STYLES.get(label, {}))
+        style = {**model_style(label, i), **MODEL_STYLES.get(label, {})}
+        ax.plot(x, y, gid=f"model:{label}", **style)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(10 ** edges[0], 10 ** edges[-1])
     ax.set_ylim(bottom, top)
-    ax.set_xlabel("Resistivity (ohm.m)")
-    ax.set_ylabel("Depth (m)")
+    _readable_log_ticks(ax.yaxis, plain=True)
+    ax.set_xlabel(RESISTIVITY_LABEL)
+    ax.set_ylabel(DEPTH_LABEL)
     ax.legend(loc="lower left", fontsize="small", frameon=True)
     return ax
 
@@ -163,7 +169,8 @@ def plot_equivalence_valley(samples, layer=2, ax=None, truth=None, box=None, gri
     truth : array_like, shape (2 N - 1,), optional
         Drawn as a star.
     box : (low, high) of array_like, shape (2 N - 1,), optional
-        The prior (search) box; sets the axis limits and is outlined.
+        The prior (search) box, outlined; the axes never reach further
+        than just beyond it.
     gridsize : int
         Hexagons across the x axis.
     cmap : str
@@ -171,7 +178,10 @@ def plot_equivalence_valley(samples, layer=2, ax=None, truth=None, box=None, gri
     Returns
     -------
     ax : matplotlib.axes.Axes
-        Log-log; artists by ``gid``: ``"posterior_hexbin"``,
+        Log-log, zoomed on the draws: their 0.5-99.5 % range widened by
+        a quarter of itself (at least 0.05 decades) on each side, cut just
+        beyond the box (a narrow posterior would hide in a corner of the
+        whole box).  Artists by ``gid``: ``"posterior_hexbin"``,
         ``"constant_S"``, ``"constant_T"``, ``"truth"``, ``"prior_box"``.
     """
     samples = np.atleast_2d(np.asarray(samples, dtype=np.float64))
@@ -183,24 +193,23 @@ def plot_equivalence_valley(samples, layer=2, ax=None, truth=None, box=None, gri
     rho, h = samples[:, j_rho], samples[:, j_h]
     ax = _axes(ax, (4.6, 4.0))
     hexes = ax.hexbin(rho, h, xscale="log", yscale="log", gridsize=gridsize, cmap=cmap,
-                      mincnt=1, gid="posterior_hexbin", linewidths=0.2)
+                      mincnt=1, gid="posterior_hexbin", linewidths=0.2, zorder=3)
     ax.figure.colorbar(hexes, ax=ax, label="posterior draws")
+    pad = np.log10(1.15)     # a margin, so the box outline and the extreme draws stay visible
+    edges = [(-np.inf, np.inf)] * 2
     if box is not None:
         low, high = (np.asarray(b, dtype=np.float64) for b in box)
         ax.plot([low[j_rho], high[j_rho], high[j_rho], low[j_rho], low[j_rho]],
                 [low[j_h], low[j_h], high[j_h], high[j_h], low[j_h]], color="0.4",
                 linewidth=0.8, linestyle="--", gid="prior_box", label="prior box")
-        (x0, x1), (y0, y1) = (low[j_rho], high[j_rho]), (low[j_h], high[j_h])
-    else:
-        (x0, x1), (y0, y1) = (rho.min(), rho.max()), (h.min(), h.max())
-    pad = 1.15          # a margin, so the box outline and the extreme draws stay visible
-    xlim, ylim = (x0 / pad, x1 * pad), (y0 / pad, y1 * pad)
+        edges = [(np.log10(low[j]) - pad, np.log10(high[j]) + pad) for j in (j_rho, j_h)]
+    xlim, ylim = (_zoom(np.log10(v), *edge) for v, edge in zip((rho, h), edges))
     S, T = np.median(h / rho), np.median(h * rho)
     x = np.geomspace(*xlim, 50)
-    ax.plot(x, S * x, color="#2ca02c", linewidth=1.6, gid="constant_S",
-            label=f"S_{layer} = {S:.3g} S (median)")
-    ax.plot(x, T / x, color="#9467bd", linewidth=1.6, linestyle="--", gid="constant_T",
-            label=f"T_{layer} = {T:.3g} ohm.m^2 (median)")
+    ax.plot(x, S * x, color="#2ca02c", linewidth=1.3, gid="constant_S",
+            label=f"{tex_symbol(f'S_{layer}')} = {S:.3g} S (median)")
+    ax.plot(x, T / x, color="#9467bd", linewidth=1.3, linestyle="--", gid="constant_T",
+            label=f"{tex_symbol(f'T_{layer}')} = {T:.3g} " r"$\Omega\cdot$m$^{2}$ (median)")
     if truth is not None:
         truth = np.asarray(truth, dtype=np.float64)
         ax.plot(truth[j_rho], truth[j_h], marker="*", markersize=13, color="black",
@@ -209,15 +218,24 @@ def plot_equivalence_valley(samples, layer=2, ax=None, truth=None, box=None, gri
     ax.set_yscale("log")
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
-    ax.set_xlabel(f"rho_{layer} (ohm.m)")
-    ax.set_ylabel(f"h_{layer} (m)")
+    _readable_log_ticks(ax.xaxis, plain=True)
+    _readable_log_ticks(ax.yaxis, plain=True)
+    ax.set_xlabel(quantity_label(f"rho_{layer}", "ohm.m"))
+    ax.set_ylabel(quantity_label(f"h_{layer}", "m"))
     ax.legend(loc="best", fontsize="small")
     return ax
 
 
+def _zoom(log_values, lowest, highest):
+    """Axis limits (physical) around values given in log10, within [lowest, highest] (log10)."""
+    lo, hi = np.quantile(log_values, [0.005, 0.995])
+    middle, half = 0.5 * (lo + hi), 0.5 * (hi - lo) + max(0.25 * (hi - lo), 0.05)
+    return 10 ** max(middle - half, lowest), 10 ** min(middle + half, highest)
+
+
 def plot_sounding_band(x, data, predicted, ax=None, sigma=None, level=0.9, log_y=True,
-                       x_label="AB/2 (m)", y_label="Apparent resistivity (ohm.m)", n_curves=30,
-                       rng=None):
+                       x_label=AB2_LABEL, y_label=APPARENT_RESISTIVITY_LABEL, n_curves=30,
+                       rng=None, error_bars=None):
     """Band of the data simulated from posterior draws, with the observed data on top.
 
     Parameters
@@ -231,7 +249,7 @@ def plot_sounding_band(x, data, predicted, ax=None, sigma=None, level=0.9, log_y
         few hundred of them).
     ax : matplotlib.axes.Axes, optional
     sigma : array_like, shape (n_data,), optional
-        Standard deviation of the data, drawn as error bars.
+        Standard deviation of the data (data units), drawn as error bars.
     level : float in (0, 1)
         Probability inside the shaded band (pointwise quantiles).
     log_y : bool
@@ -241,6 +259,10 @@ def plot_sounding_band(x, data, predicted, ax=None, sigma=None, level=0.9, log_y
         Single simulated curves drawn thinly under the band (0: none).
     rng : numpy.random.Generator or int or None
         Picks those curves.
+    error_bars : array_like, shape (2, n_data), optional
+        Lower and upper error-bar lengths (data units), drawn instead of
+        ``sigma``; :func:`geoinv.viz.error_bar_lengths` makes them from
+        errors in the error space (decades on apparent resistivity).
 
     Returns
     -------
@@ -268,10 +290,13 @@ def plot_sounding_band(x, data, predicted, ax=None, sigma=None, level=0.9, log_y
                     gid="predicted_band", label=f"posterior {100 * level:g} % band")
     ax.plot(x[order], median[order], color=_BAND_COLOR, linewidth=1.5, gid="predicted_median",
             label="posterior median")
-    if sigma is not None:
-        sigma = np.broadcast_to(np.asarray(sigma, dtype=np.float64), x.shape)
-        lower = np.minimum(sigma, 0.999 * np.abs(data)) if log_y else sigma
-        ax.errorbar(x, data, yerr=np.vstack([lower, sigma]), marker="o", markersize=4,
+    if error_bars is not None or sigma is not None:
+        if error_bars is not None:
+            lower, upper = np.asarray(error_bars, dtype=np.float64).reshape(2, x.size)
+        else:
+            upper = np.broadcast_to(np.asarray(sigma, dtype=np.float64), x.shape)
+            lower = np.minimum(upper, 0.999 * np.abs(data)) if log_y else upper
+        ax.errorbar(x, data, yerr=np.vstack([lower, upper]), marker="o", markersize=4,
                     linestyle="none", color="black", elinewidth=0.8, capsize=2, gid="observed",
                     label="observed")
     else:

@@ -3,7 +3,8 @@
     geoinv run SCENARIO.toml [--out DIR] [--quiet] [--set SECTION.KEY=VALUE ...]
     geoinv check SCENARIO.toml [--set SECTION.KEY=VALUE ...]
     geoinv invert DATA (--network NET.npz | --scenario S.toml) [--out DIR] [--no-refine]
-                  [--target-rms X] [--quiet] [--set SECTION.KEY=VALUE ...]
+                  [--target-rms X] [--no-posterior]
+                  [--posterior-steps N] [--quiet] [--set SECTION.KEY=VALUE ...]
     geoinv suggest DATA [--layers N]
     geoinv list [FOLDER]
     geoinv --version
@@ -169,6 +170,12 @@ def _parser():
     invert.add_argument("--target-rms", type=float, default=None, metavar="X",
                         help="stop the refinement at RMS misfit X (default: the least-squares "
                              "minimum)")
+    invert.add_argument("--no-posterior", dest="posterior", action="store_false",
+                        help="skip sampling the posterior of every sounding (fast path: no "
+                             "credible intervals, S/T or equivalence limits)")
+    invert.add_argument("--posterior-steps", type=int, default=None, metavar="N",
+                        help="steps per round of the posterior's chains, up to 4 N (default: "
+                             "the scenario's [posterior], else 4000 up to 16000)")
     invert.add_argument("--quiet", action="store_true", help="no training progress")
     invert.add_argument("--set", dest="overrides", **overrides)
     invert.add_argument("--threads", type=int, default=None, metavar="N",
@@ -320,11 +327,16 @@ def _invert(args, written):
 
     out = Path(args.out) if args.out else Path("runs") / f"invert_{Path(args.data).stem}"
     progress = None if args.quiet else TerminalProgress(stream=sys.stderr)
+    n = args.posterior_steps
+    if n is not None and n < 1:
+        raise ValueError(f"--posterior-steps must be >= 1; got {n}")
+    steps = None if n is None else {"n_steps": n, "max_steps": 4 * n}
 
     def compute_and_write(folder):
         result, trained = invert_file(args.data, network=args.network, scenario=args.scenario,
                                       overrides=args.overrides, refine=args.refine,
-                                      target_rms=args.target_rms, progress=progress)
+                                      target_rms=args.target_rms, posterior=args.posterior,
+                                      posterior_options=steps, progress=progress)
         write_inversion(result, folder, trained=trained, source=args.data)
         return result, trained
 

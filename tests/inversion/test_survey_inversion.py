@@ -120,3 +120,61 @@ def test_refinement_does_not_depend_on_where_it_starts(trained):
     # to the least-squares minimum by default: the same basement from any start
     assert answers[0][1] == pytest.approx(answers[1][1], rel=1e-4)
     assert far[1] == pytest.approx(answers[0][1], rel=1e-3)
+
+
+def test_posterior_of_a_synthetic_sounding_holds_the_truth(trained):
+    ves = VES(np.geomspace(1, 100, 12), 2)
+    truth = np.array([50.0, 500.0, 8.0])
+    rng = np.random.default_rng(4)
+    data = ves.simulate(truth[None])[0] * 10 ** (0.01 * rng.standard_normal(12))
+    survey = ves_csv(ves.ab2, data, log10_sigma=0.01)
+    result = invert_survey(trained, survey, rng=0, posterior=True,
+                           posterior_options=dict(n_steps=400, max_steps=400))
+    post = result.posterior
+    assert post.samples.shape == (1, 4 * 400 // 8, 3)           # 4 chains x n_steps / (2 thin)
+    # the prior is the LM search box: the prior box widened by 0.5 box widths (log10)
+    np.testing.assert_allclose(post.low, 10 ** (np.log10(trained.space.low) - 0.5 * np.log10(
+        trained.space.high / trained.space.low)), rtol=1e-9)
+    frame = result.to_frame()
+    for name in result.names + ["S_1", "T_1"]:
+        low, median, high = (frame[f"{name}_{k}"].to_numpy() for k in ("low_90", "median",
+                                                                       "high_90"))
+        assert (low <= median).all() and (median <= high).all(), name
+    # the truth within the 90 % interval, widened by half its width in decades on each side
+    # (200 draws of chains that may not have converged in 400 steps: generous on purpose)
+    for j, name in enumerate(result.names):
+        lo, hi = np.log10(frame[f"{name}_low_90"][0]), np.log10(frame[f"{name}_high_90"][0])
+        assert lo - 0.5 * (hi - lo) <= np.log10(truth[j]) <= hi + 0.5 * (hi - lo), name
+    # S_1 = h_1 / rho_1 and T_1 = h_1 rho_1: the columns are the quantiles of those of the draws
+    rho_1, h_1 = post.samples[0, :, 0], post.samples[0, :, 2]
+    s, t = h_1 / rho_1, h_1 * rho_1
+    np.testing.assert_allclose([frame["S_1_low_90"][0], frame["S_1_median"][0],
+                                frame["T_1_high_90"][0]],
+                               [np.quantile(s, 0.05), np.median(s), np.quantile(t, 0.95)],
+                               rtol=1e-12)
+    # equivalence limits: the refined model (chi2_min) lies inside them
+    for j, name in enumerate(result.names):
+        assert frame[f"{name}_equiv_low"][0] <= result.models["network_lm"][0, j] \
+            <= frame[f"{name}_equiv_high"][0], name
+    assert frame["chi2_bound"][0] == pytest.approx(frame["chi2_min"][0] + 6.2514, abs=1e-3)
+    assert {"r_hat_max", "ess_min", "posterior_converged"} <= set(frame.columns)
+    assert list(frame.columns[-4:]) == ["r_hat_max", "ess_min", "posterior_converged",
+                                        "posterior_steps"]
+    from matplotlib.figure import Figure
+
+    fig = result.plot_posterior(fig=Figure())
+    # two layers: no middle layer, so no valley; VES: one data panel
+    assert [ax.get_label() for ax in fig.axes if ax.get_label() in ("fan", "valley", "rho_a",
+                                                                     "phase")] == ["fan", "rho_a"]
+
+
+def test_without_posterior_the_frame_has_no_posterior_columns(trained):
+    ves = VES(np.geomspace(1, 100, 12), 2)
+    survey = ves_csv(ves.ab2, ves.simulate([[50.0, 500.0, 8.0]])[0], log10_sigma=0.01)
+    result = invert_survey(trained, survey, rng=0)
+    assert result.posterior is None and result.equivalence is None
+    columns = result.to_frame().columns
+    assert not [c for c in columns if c.endswith(("_median", "_90")) or "equiv" in c]
+    assert "posterior_converged" not in columns
+    with pytest.raises(ValueError, match="no posterior"):
+        result.plot_posterior()

@@ -36,6 +36,10 @@ def by_gid(ax, gid):
     return [a for a in ax.get_children() if a.get_gid() == gid]
 
 
+def s_label(ax):
+    return next(line.get_label() for line in ax.get_lines() if line.get_gid() == "constant_S")
+
+
 def render(ax, tmp_path, name):
     path = tmp_path / f"{name}.png"
     ax.figure.savefig(path, dpi=60)
@@ -72,9 +76,14 @@ def test_equivalence_valley_with_constant_s_and_t_lines(tmp_path):
     ax = plot_equivalence_valley(samples, layer=2, truth=TRUE, box=BOX)
     render(ax, tmp_path, "valley")
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
-    # the axes show the whole prior box of (rho_2, h_2)
-    assert ax.get_xlim()[0] < 1.0 and ax.get_xlim()[1] > 1000.0
-    assert ax.get_ylim()[0] < 1.0 and ax.get_ylim()[1] > 50.0
+    # zoomed on the draws (rho_2 3..30 ohm.m: 1 decade, padded by a quarter of it on
+    # each side), cut just beyond the box (1.15 x its lower edge 1 ohm.m, 1 m)
+    lo, hi = np.quantile(np.log10(samples[:, 1]), [0.005, 0.995])
+    assert ax.get_xlim() == pytest.approx((10 ** (lo - 0.25 * (hi - lo)),
+                                           10 ** (hi + 0.25 * (hi - lo))))
+    assert ax.get_ylim()[0] == pytest.approx(1 / 1.15)      # h_2 0.6..6 m: cut at the box
+    assert ax.get_ylim()[1] < 50.0
+    assert "$S_{2}$" in s_label(ax) and r"$\Omega\cdot$m" in ax.get_xlabel()
     (s_line,) = by_gid(ax, "constant_S")
     (t_line,) = by_gid(ax, "constant_T")
     x, y = s_line.get_xdata(), s_line.get_ydata()
@@ -107,6 +116,12 @@ def test_sounding_band_covers_the_data(tmp_path):
     assert vertices[:, 1].min() == pytest.approx(np.quantile(predicted, 0.05, axis=0).min())
     assert len(by_gid(ax, "predicted_curve")) == 30 and by_gid(ax, "predicted_median")
     assert by_gid(ax, "observed")
+    # error bars of given lengths (e.g. from errors in decades) instead of sigma
+    ax3 = plot_sounding_band(ves.ab2, data, predicted, error_bars=[0.1 * data, 0.2 * data],
+                             n_curves=0)
+    (bars,) = ax3.containers[0].lines[2]          # the ErrorbarContainer's bar lines
+    np.testing.assert_allclose([seg[:, 1] for seg in bars.get_segments()],
+                               np.stack([0.9 * data, 1.2 * data], axis=1))
     # a phase (linear y) band
     ax2 = plot_sounding_band(ves.ab2, np.full(20, 45.0), np.full((5, 20), 44.0), log_y=False,
                              n_curves=0, y_label="Phase (deg)")

@@ -67,7 +67,7 @@ def test_field_example_inverts_end_to_end(name, tmp_path, capsys):
             "--out", str(out), "--quiet"]
     for setting in CHEAP:
         argv += ["--set", setting]
-    code = main(argv)
+    code = main(argv + ["--posterior-steps", "200"])
     stdout, stderr = capsys.readouterr()
     assert code == 0, stderr
     survey = read_survey(data)
@@ -77,7 +77,7 @@ def test_field_example_inverts_end_to_end(name, tmp_path, capsys):
     assert len(lines) == survey.n_soundings == 1
     assert "network RMS" in lines[0] and "network -> LM RMS" in lines[0]
     for f in ("models.csv", "fit.csv", "report.md", "network.npz", "metrics.csv", "scenario.toml",
-              f"figures/sounding_{sid}.png"):
+              f"figures/sounding_{sid}.png", f"figures/posterior_{sid}.png"):
         assert (out / f).is_file(), f
     models = pd.read_csv(out / "models.csv")
     assert list(models["sounding"]) == [sid]

@@ -70,14 +70,25 @@ def test_invert_with_a_saved_network_writes_models_fit_report_figures(network, t
     data = write_survey(tmp_path / "line.csv", [[30.0, 300.0, 5.0], [200.0, 20.0, 8.0],
                                                  [50.0, 50.0, 3.0]], np.geomspace(0.7, 150, 18))
     out = tmp_path / "inv"
-    code, stdout, stderr = run(["invert", str(data), "--network", str(network), "--out", str(out)],
-                               capsys)
+    code, stdout, stderr = run(["invert", str(data), "--network", str(network), "--out", str(out),
+                                "--posterior-steps", "100"], capsys)
     assert code == 0, stderr
     lines = stdout.strip().splitlines()
     assert lines[0].startswith(f"wrote {out}")
     assert [line.split(":")[0].strip() for line in lines[1:]] == ["L0", "L1", "L2"]
     models = pd.read_csv(out / "models.csv")
     assert list(models["sounding"]) == ["L0", "L1", "L2"]
+    # the posterior: medians inside their 90 % intervals, in physical units (ohm.m, m)
+    for name in ("rho_1", "rho_2", "h_1", "S_1", "T_1"):
+        assert (models[f"{name}_low_90"] <= models[f"{name}_median"]).all(), name
+        assert (models[f"{name}_median"] <= models[f"{name}_high_90"]).all(), name
+    # the conductance interval and the thickness / resistivity intervals agree: S = h / rho,
+    # so S_low >= h_low / rho_high and S_high <= h_high / rho_low (quantiles of a ratio)
+    assert (models["S_1_low_90"] >= models["h_1_low_90"] / models["rho_1_high_90"]).all()
+    assert (models["S_1_high_90"] <= models["h_1_high_90"] / models["rho_1_low_90"]).all()
+    # an unconverged sounding says so on its terminal line
+    for line, converged in zip(lines[1:], models["posterior_converged"]):
+        assert ("posterior NOT converged" in line) == (not converged), line
     # 2 % noise in log10 (0.02 decades): the least-squares fit is at RMS about 1
     assert (models["network_lm_rms"] < 1.6).all()
     assert (models["network_lm_rms"] <= models["network_rms"] + 1e-9).all()
@@ -85,8 +96,32 @@ def test_invert_with_a_saved_network_writes_models_fit_report_figures(network, t
     assert len(fit) == 3 * 18 and {"observed", "sigma", "network", "network_lm"} <= set(fit.columns)
     report = (out / "report.md").read_text()
     assert "RMS in the error space" in report and "least-squares minimum" in report
+    # the prior: the box rho 10-1000 ohm.m, h 1-20 m (log10), widened by 0.5 box widths
+    assert "## Posterior" in report and "widened by 0.5 box widths" in report
+    assert "| rho_1 | ohm.m | log10 | 10 to 1000 | 1 to 1e+04 |" in report
+    assert "| h_1 | m | log10 | 1 to 20 | 0.2236 to 89.44 |" in report
+    assert "Dar Zarrouk" in report and "Equivalence limits" in report
+    assert ("Warning: not converged" in report) == (not models["posterior_converged"].all())
     figures = sorted(p.name for p in (out / "figures").glob("*.png"))
-    assert figures == ["section.png", "sounding_L0.png", "sounding_L1.png", "sounding_L2.png"]
+    assert figures == ["posterior_L0.png", "posterior_L1.png", "posterior_L2.png", "section.png",
+                       "sounding_L0.png", "sounding_L1.png", "sounding_L2.png"]
+    assert "](figures/posterior_L1.png)" in report
+
+
+def test_no_posterior_is_the_fast_path(network, tmp_path, capsys):
+    data = write_survey(tmp_path / "line.csv", [[30.0, 300.0, 5.0]], np.geomspace(0.7, 150, 18))
+    out = tmp_path / "inv"
+    code, stdout, stderr = run(["invert", str(data), "--network", str(network), "--out", str(out),
+                                "--no-posterior"], capsys)
+    assert code == 0, stderr
+    models = pd.read_csv(out / "models.csv")
+    assert not [c for c in models.columns if c.endswith(("_median", "_90")) or "equiv" in c]
+    assert "posterior_converged" not in models.columns and "posterior NOT" not in stdout
+    assert "## Posterior" not in (out / "report.md").read_text()
+    assert not list((out / "figures").glob("posterior_*.png"))
+    code, _, err = run(["invert", str(data), "--network", str(network), "--out",
+                        str(tmp_path / "b"), "--posterior-steps", "0"], capsys)
+    assert code == 2 and err.count("\n") == 1 and "--posterior-steps must be >= 1" in err
 
 
 def test_invert_trains_for_the_survey_with_a_scenario(tmp_path, capsys):
@@ -94,7 +129,8 @@ def test_invert_trains_for_the_survey_with_a_scenario(tmp_path, capsys):
     (tmp_path / "s.toml").write_text(TINY.replace("n_layers = 2", "n_layers = 4"))
     out = tmp_path / "inv"
     code, stdout, stderr = run(["invert", str(tmp_path / "sond.ves"), "--scenario",
-                                str(tmp_path / "s.toml"), "--out", str(out), "--quiet"], capsys)
+                                str(tmp_path / "s.toml"), "--out", str(out), "--quiet",
+                                "--posterior-steps", "200"], capsys)
     assert code == 0, stderr
     resolved = tomllib.loads((out / "scenario.toml").read_text())
     # the geometry came from the data file, not from the scenario's ab2
