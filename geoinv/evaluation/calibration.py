@@ -148,7 +148,8 @@ def _dar_zarrouk_rows(true_models, bounds, n_layers, method, level):
     for (low, high), truth, names in zip(bounds, truths, dar_zarrouk_names(n_layers)):
         rows += interval_rows(truth, low, high, names, True, method, level)
     (s_low, s_high), (t_low, t_high) = bounds
-    use_s = np.log10(s_high / s_low) <= np.log10(t_high / t_low)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):   # unresolved: inf
+        use_s = np.log10(s_high) - np.log10(s_low) <= np.log10(t_high) - np.log10(t_low)
     pick = lambda a, b: np.where(use_s, a, b)        # noqa: E731
     return rows + interval_rows(pick(*truths), pick(s_low, t_low), pick(s_high, t_high),
                                 [f"DZ_{i}" for i in range(1, n_layers)], True, method, level)

@@ -247,7 +247,7 @@ def equivalence_layer(samples, n_layers):
 
 
 def plot_sounding_posterior(forward, data, sigma, samples, predicted, models=None, box=None,
-                            layer=None, fig=None, title=None, rng=None):
+                            layer=None, fig=None, title=None, rng=None, truth=None):
     """One layered sounding's posterior: model fan, equivalence valley, band of curves.
 
     Parameters
@@ -278,6 +278,9 @@ def plot_sounding_posterior(forward, data, sigma, samples, predicted, models=Non
     title : str, optional
     rng : numpy.random.Generator or int or None
         Picks the single curves drawn under the band.
+    truth : array_like, shape (2 N - 1,), optional
+        The true model of a synthetic sounding, drawn on the fan and as a
+        star in the valley.
 
     Returns
     -------
@@ -309,9 +312,11 @@ def plot_sounding_posterior(forward, data, sigma, samples, predicted, models=Non
     mosaic = [columns, [c if c != "rho_a" else ("phase" if mt else "rho_a") for c in columns]]
     fig = _prepare_figure(fig, (4.3 * len(columns), 4.6))
     axes = fig.subplot_mosaic(mosaic, width_ratios=[1.0] * (len(columns) - 1) + [1.15])
+    if truth is not None:
+        models = {"true": truth, **(models or {})}
     plot_posterior_models(samples, ax=axes["fan"], models=models)
     if layer:
-        plot_equivalence_valley(samples, layer=layer, ax=axes["valley"], box=box)
+        plot_equivalence_valley(samples, layer=layer, ax=axes["valley"], box=box, truth=truth)
     x = forward.periods if mt else forward.ab2
     m = x.size
     rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng

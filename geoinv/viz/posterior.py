@@ -144,6 +144,7 @@ def plot_posterior_models(samples, ax=None, models=None, depth_range=None, n_dep
     ax.set_xlim(10 ** edges[0], 10 ** edges[-1])
     ax.set_ylim(bottom, top)
     _readable_log_ticks(ax.yaxis, plain=True)
+    _readable_log_ticks(ax.xaxis, plain=True)
     ax.set_xlabel(RESISTIVITY_LABEL)
     ax.set_ylabel(DEPTH_LABEL)
     ax.legend(loc="lower left", fontsize="small", frameon=True)
@@ -204,6 +205,10 @@ def plot_equivalence_valley(samples, layer=2, ax=None, truth=None, box=None, gri
                 linewidth=0.8, linestyle="--", gid="prior_box", label="prior box")
         edges = [(np.log10(low[j]) - pad, np.log10(high[j]) + pad) for j in (j_rho, j_h)]
     xlim, ylim = (_zoom(np.log10(v), *edge) for v, edge in zip((rho, h), edges))
+    if truth is not None:      # a truth the posterior misses stays in view
+        truth = np.asarray(truth, dtype=np.float64)
+        xlim, ylim = ((min(lo, t / 1.15), max(hi, t * 1.15)) for (lo, hi), t in
+                      zip((xlim, ylim), (truth[j_rho], truth[j_h])))
     S, T = np.median(h / rho), np.median(h * rho)
     x = np.geomspace(*xlim, 50)
     ax.plot(x, S * x, color="#2ca02c", linewidth=1.3, gid="constant_S",
@@ -211,9 +216,8 @@ def plot_equivalence_valley(samples, layer=2, ax=None, truth=None, box=None, gri
     ax.plot(x, T / x, color="#9467bd", linewidth=1.3, linestyle="--", gid="constant_T",
             label=f"{tex_symbol(f'T_{layer}')} = {T:.3g} " r"$\Omega\cdot$m$^{2}$ (median)")
     if truth is not None:
-        truth = np.asarray(truth, dtype=np.float64)
         ax.plot(truth[j_rho], truth[j_h], marker="*", markersize=13, color="black",
-                markerfacecolor="gold", linestyle="none", gid="truth", label="true")
+                markerfacecolor="gold", linestyle="none", gid="truth", label="true", zorder=5)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(*xlim)

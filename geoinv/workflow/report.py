@@ -15,7 +15,6 @@ from matplotlib.figure import Figure
 
 from .. import viz
 from ..viz import METHOD_LABELS, plot_misfit_by_method, plot_profile_sections
-from ..viz.style import AB2_LABEL, APPARENT_RESISTIVITY_LABEL, PERIOD_LABEL, PHASE_LABEL
 from ..evaluation.metrics import FIT_FRACTION, FIT_THRESHOLD, metric_key, simulate_valid
 
 __all__ = ["write_figures", "write_report", "header", "example_indices", "training_summary",
@@ -246,39 +245,22 @@ def posterior_figures(scenario, datasets, context, posteriors, shown, starts):
                    predictions[split][pick[k]], starts[split][r], ds.data[pick[k]],
                    ds.sigma[pick[k]]) for k, r in enumerate(rows)]
         figures[f"posterior_{split}.png"] = (
-            (15, 4.2 * len(panels)),
+            (15, 4.8 * len(panels)),
             _posterior_drawer(scenario.forward, panels, split, post.low, post.high))
     return figures
 
 
 def _posterior_drawer(forward, panels, split, low, high):
-    """Rows of model fan | equivalence valley | simulated data band(s), one per sounding."""
+    """One row per sounding: model fan | equivalence valley | simulated data band."""
     def draw(fig):
-        from ..viz import posterior as vp
-
-        n_layers = forward.n_layers
-        groups = list(forward.data_groups.items())
         fig.set_layout_engine("constrained")
-        axes = fig.subplots(len(panels), 2 + len(groups), squeeze=False)
-        x = forward.ab2 if forward.kind == "ves" else forward.periods
-        for row, (i, samples, truth, network, refined, data, sigma) in zip(axes, panels):
-            vp.plot_posterior_models(samples, ax=row[0], models={
-                "true": truth, "network": network, "refined": refined})
-            row[0].set_title(f"{SPLIT_TITLES[split]} #{i}: posterior models", fontsize="medium")
-            vp.plot_equivalence_valley(samples, layer=min(2, n_layers - 1), ax=row[1],
-                                       truth=truth, box=(low, high))
-            draws = samples[np.linspace(0, len(samples) - 1, 300).round().astype(int)]
-            predicted = simulate_valid(forward, draws)
-            ok = np.isfinite(predicted).all(axis=1)
-            log = forward.data_log_mask
-            for ax, (group, cols) in zip(row[2:], groups):
-                bars = viz.error_bar_lengths(data[cols], sigma[cols], log[cols])
-                vp.plot_sounding_band(x, data[cols], predicted[ok][:, cols], ax=ax,
-                                      sigma=bars[1], log_y=bool(log[cols].all()),
-                                      x_label=AB2_LABEL if forward.kind == "ves"
-                                      else PERIOD_LABEL,
-                                      y_label=APPARENT_RESISTIVITY_LABEL
-                                      if log[cols].all() else PHASE_LABEL, rng=0)
+        for sub, (i, samples, truth, network, refined, data, sigma) in zip(
+                fig.subfigures(len(panels), 1, squeeze=False)[:, 0], panels):
+            draws = samples[np.linspace(0, len(samples) - 1, 200).round().astype(int)]
+            viz.plot_sounding_posterior(
+                forward, data, sigma, samples, simulate_valid(forward, draws),
+                models={"network": network, "network_lm": refined}, truth=truth,
+                box=(low, high), fig=sub, title=f"{SPLIT_TITLES[split]} #{i}: posterior", rng=0)
     return draw
 
 
