@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ..inversion.field import GRID_AXES
+from ..inversion.resample import GRID_AXES
 
 __all__ = ["survey_geometry", "survey_sigma", "suggest_prior", "suggest_scenario"]
 

@@ -163,3 +163,22 @@ def test_suggest_prints_a_scenario_that_checks(tmp_path, capsys):
     assert doc["prior"]["h"]["low"] <= 0.5 and doc["prior"]["h"]["high"] >= 6
     (tmp_path / "suggested.toml").write_text(text.replace(str(tmp_path / "sond.ves"), "sond.ves"))
     assert main(["check", str(tmp_path / "suggested.toml")]) == 0
+
+
+def test_a_scenarios_posterior_section_sets_the_chains_and_their_seed(tmp_path):
+    from geoinv.workflow.invert import invert_file
+
+    shutil.copy(SOND, tmp_path / "sond.ves")
+    section = "[posterior]\nn_steps = 120\nmax_steps = 240\nn_chains = 3\nseed = {}\n"
+    results = []
+    for seed in (3, 3, 4):
+        path = tmp_path / f"s{seed}.toml"
+        path.write_text(TINY.replace("n_layers = 2", "n_layers = 4") + section.format(seed))
+        result, _ = invert_file(tmp_path / "sond.ves", scenario=path)
+        results.append(result.posterior)
+    post = results[0]
+    # 3 chains, 120 steps per round: (3 chains x 120 / (2 x thin 4)) = 45 draws, <= 240 steps
+    assert post.n_chains == 3 and post.samples.shape[1] == 45
+    assert post.steps[0] in (120, 240)
+    np.testing.assert_array_equal(post.samples, results[1].samples)      # same seed
+    assert not np.array_equal(post.samples, results[2].samples)          # its own seed
