@@ -176,7 +176,12 @@ class _Grid:
         low, high = _Z_MIN / radii.max(), _Z_MAX / radii.min()
         n_lam = int(math.ceil(math.log(high / low) / spacing)) + 1
         self.log_low = math.log(low)
-        self.modulus = np.exp(self.log_low + spacing * np.arange(n_lam))   # |lam_j| (1/m)
+        # |lam_j| (1/m), each rounded once: exp(ln(low) + j h) in double would put
+        # node j off the grid by ~|ln(low)| eps ~ 5e-15 in v, and the integrand,
+        # up to ~1e9 times the answer at contrast 1e10, turns that into 1e-6
+        self.modulus = np.exp(np.longdouble(self.log_low)
+                              + np.longdouble(spacing) * np.arange(n_lam)).astype(np.float64)
+        self.decay = math.sqrt(2.0) * self.modulus                          # 2 Re(lam_j)
         z = (self.modulus * np.exp(1j * THETA))[:, np.newaxis] * radii
         keep = np.abs(z) <= _Z_MAX
         # s**2 lam H1(lam s) dlam with dlam = lam dv, i.e. z**2 H1(z) dv
@@ -246,39 +251,44 @@ class ContourOperator:
         ratio = rho / rho[:, :1]
         # tanh(lam h) is 1 to rounding long before lam h can overflow
         thickness = np.minimum(thickness, 1e300)
-        q_min, q_max = ratio.min(axis=1), ratio.max(axis=1)
-        classes = np.clip(np.ceil(np.log10(q_max / q_min)), _CLASSES[0], _CLASSES[-1]).astype(int)
-        lowest = _lowest_node(ratio, thickness, q_min, q_max, self._radii.max())
-        # same class, similar top layers in one chunk: they share the node range
-        order = np.lexsort((thickness[:, 0], classes))
-        chunks = []
-        for k in np.unique(classes):
-            rows = order[classes[order] == k]
-            chunks += [(k, rows[i:i + _CHUNK]) for i in range(0, rows.size, _CHUNK)]
-        for k in {k for k, _ in chunks}:
-            self.grid(k)                 # built here, not inside the threads
+        chunks = self._plan(ratio, thickness)
         out = np.empty((rho.shape[0], self.n_data))
-        map_chunks(self._run_chunks, np.arange(len(chunks)), threads,
-                   chunks, ratio, thickness, lowest, out)
+        map_chunks(self._run_chunks, np.arange(len(chunks)), threads, chunks, ratio, thickness, out)
         out *= rho[:, :1]
         return out
 
-    def _run_chunks(self, indices, chunks, ratio, thickness, lowest, out):
-        n_max = max(self._grids[k].modulus.size for k, _ in chunks)
-        work = np.empty(10 * _CHUNK * n_max)
+    def _plan(self, ratio, thickness):
+        """Chunks ``(grid, rows, first, stop)``: models sharing the nodes first..stop-1.
+
+        Models are sorted by contrast class, then by top-layer thickness; a
+        chunk takes the finest spacing of its models, the lowest of their
+        lowest nodes and the top end of its thinnest top layer (nodes with
+        ``2 Re(lam) h_1 > _MAX_DECAY`` see only the top layer: t = 1 there).
+        """
+        q_min, q_max = ratio.min(axis=1), ratio.max(axis=1)
+        classes = np.clip(np.ceil(np.log10(q_max / q_min)), _CLASSES[0], _CLASSES[-1]).astype(int)
+        lowest = _lowest_node(ratio, thickness, q_min, q_max, self._radii.max())
+        order = np.lexsort((thickness[:, 0], classes))
+        starts = np.arange(0, order.size, _CHUNK)
+        chunk_class = np.maximum.reduceat(classes[order], starts)
+        chunk_lowest = np.log(np.minimum.reduceat(lowest[order], starts))
+        chunk_top = _MAX_DECAY / np.maximum(np.minimum.reduceat(thickness[order, 0], starts), 1e-300)
+        chunks = []
+        for k, start, log_lowest, top in zip(chunk_class.tolist(), starts.tolist(),
+                                             chunk_lowest.tolist(), chunk_top.tolist()):
+            grid = self.grid(k)
+            first = min(max(0, int((log_lowest - grid.log_low) // grid.spacing)),
+                        grid.modulus.size - 1)
+            stop = max(int(np.searchsorted(grid.decay, top, side="right")), first + 1)
+            chunks.append((grid, order[start:start + _CHUNK], first, stop))
+        return chunks
+
+    def _run_chunks(self, indices, chunks, ratio, thickness, out):
+        size = max((chunks[i][1].size * (chunks[i][3] - chunks[i][2]) for i in indices), default=0)
+        work = np.empty(10 * size)
         for index in indices:
-            k, rows = chunks[index]
-            grid = self._grids[k]
-            h = thickness[rows]
-            # first node at or below every row's lam_0; nodes with
-            # 2 Re(lam) h_1 > _MAX_DECAY see only the top layer: t = 1
-            first = max(0, int(math.floor((math.log(lowest[rows].min()) - grid.log_low)
-                                          / grid.spacing)))
-            first = min(first, grid.modulus.size - 1)
-            stop = np.searchsorted(math.sqrt(2.0) * grid.modulus,
-                                   _MAX_DECAY / max(h[:, 0].min(), 1e-300), side="right")
-            stop = max(stop, first + 1)
-            t = _transform_ratio(grid.modulus[first:stop], ratio[rows], h, work)
+            grid, rows, first, stop = chunks[index]
+            t = _transform_ratio(grid.modulus[first:stop], ratio[rows], thickness[rows], work)
             pairs = t.view(np.float64)      # (rows, 2 n): real and imaginary parts
             result = pairs[:, :2] @ grid.low[2 * first:2 * first + 2] + grid.high[stop]
             # small products, so that OpenBLAS stays on this thread
