@@ -32,11 +32,13 @@ follows.  The kernel enters as ``t = T / rho_1``, so
 
 Nodes chosen per model
 ----------------------
-Each of three approximations is held below TOLERANCE times ``q_min``, the
-smallest ``rho_i / rho_1`` (rho_a never falls below the smallest layer
-resistivity), for the contrast ``C = max(rho) / min(rho)`` and the layers of
-each model; models are sorted by contrast class and top-layer thickness, so
-that a chunk of models shares one node range.
+The former grid was fixed for the worst case (spacing 0.1 from
+``|lam| s_max = 1e-18``: 527 nodes for AB/2 1..1000 m).  Now each of three
+approximations is held below TOLERANCE (1e-10) times ``q_min``, the smallest
+``rho_i / rho_1`` (the scale rho_a does not fall below), for each model's
+contrast ``C = max(rho) / min(rho)`` and layers; models are sorted by
+contrast decade and top-layer thickness, and a chunk of models shares the
+finest spacing and the widest node range of its members.
 
 * Spacing h.  The trapezoid rule errs by ``~ C exp(-2 pi a / h)`` with
   ``a = pi/4`` the half-width of the strip around the ray where the
@@ -44,31 +46,43 @@ that a chunk of models shares one node range.
   the real axis).  Measured against h = 0.04 on 750 random 2- to 4-layer
   models (contrasts to 1e10, h 0.03..1e4 m, AB/2 0.3..3000 m), the error is
   at most ``85 C exp(-pi**2 / (2 h))``; :func:`spacing_for_contrast` solves
-  ``100 C exp(-pi**2 / (2 h)) = TOLERANCE``: 0.134 at C = 1e4, 0.098 at 1e10,
-  with one grid per decade of contrast.
-* Lower end ``lam_0``.  Below it T is taken as its value at ``lam_0``, and
-  the trapezoid nodes below are summed in closed form from the series
+  ``100 C exp(-pi**2 / (2 h)) = TOLERANCE``: 0.134 at C = 1e4, 0.097 at 1e10,
+  with one grid per decade of contrast (1.5 times that step errs by > 1e-8).
+* Lower end ``lam_0``.  Below it t is taken as ``t(lam_0)``, and the
+  trapezoid nodes below are summed in closed form from the series
   ``z**2 H1(z) = -2i z / pi + z**3 / 2 + i z**3 (ln(z/2) + gamma - 1/2) / pi
-  + O(z**5 ln z)`` (:func:`_lower_sum`).  On the ray ``|arg t| <= pi/4`` and
-  ``|tanh(lam h)| <= |lam| h`` (both follow from the recursion: each step
-  maps the sector into itself), so going up the layers
+  + O(z**5 ln z)`` (:func:`_lower_sum`).  On the ray ``|arg tanh(lam h)| <=
+  pi/4`` (``|sin 2a| <= sinh 2a``), each step of the recursion maps the
+  sector ``|arg t| <= pi/4`` into itself (so ``|q + t tau| >= q``), and
+  ``|tanh(lam h)| <= |lam| h``; going up the layers,
   ``|t(lam) - q_N| <= |lam| D`` with ``D = sum_i h_i (q_i + 4 q_N**2 / q_i)``
-  while ``|lam| D <= q_N``; the error of the constant is then at most
-  ``(4 / pi) D lam_0**2 s``, and the series' remainder ``~ z_0**5 max|t|``
-  with ``max|t| <= 1.15 q_max`` (measured; 1.5 q_max is used).  ``lam_0``
-  meets all three (:func:`_lowest_node`); the old fixed choice,
-  ``|lam_0| s_max = 1e-18``, stays the floor.
+  while ``|lam| D <= q_N``.  The constant then errs by at most
+  ``(4 / pi) D lam_0**2 s``, and the series by ``~ (lam_0 s)**5 max|t|``,
+  ``max|t| <= 1.15 q_max`` (measured; 1.5 q_max is used).  ``lam_0`` meets
+  all three (:func:`_lowest_node`); the former ``1e-18 / s_max`` is the floor.
 * Upper end.  Nodes where ``2 Re(lam) h_1`` exceeds _MAX_DECAY have
   ``t = 1`` to rounding and are summed once, in advance; the weights vanish
   beyond ``|lam s| = _Z_MAX`` (``|H1| < exp(-45)``).
 
 Arithmetic.  With THETA = pi/4, ``lam h = a (1 + i)`` and
 ``tanh(a + ia) = (sinh 2a + i sin 2a) / (cosh 2a + cos 2a)``, written with
-``m = expm1(2a)`` and ``u = tan(a)`` (:func:`_tanh_parts`): two real
-vectorised transcendentals instead of a complex tanh (about a tenth of its
-cost), no cancellation (``cosh 2a + cos 2a >= 2``), and ``a`` clipped at 25
-where ``tanh = 1`` to 1e-21.  The recursion runs on real and imaginary
-parts.
+``m = expm1(2a)`` and ``u = tan(a)`` (:func:`_tanh_parts`): two vectorised
+real transcendentals instead of a complex tanh (a twentieth of its cost), no
+cancellation (``cosh 2a + cos 2a >= 2``), ``a`` clipped at 25 where
+``tanh = 1`` to 1e-21.  The products are small enough for OpenBLAS to stay on
+the calling thread.
+
+Cost and accuracy.  Over the ves_3layer box widened by 0.5 box widths (rho
+10**-1.5..10**4.5 ohm.m, h 10**-0.85..10**2.55 m; 30 AB/2), the steep models
+need ~180 nodes each instead of 527, and a model costs 8.5 us instead of
+196 us, 4.7 (was 49) times a model of the box by the lagged filter; the
+widened box as a whole 2.6 (was 16) times the box (benchmarks/bench_ves.py,
+2 threads).  The integrand reaches ~C times the answer where rho_a falls to
+a conductor's value, so rounding, not the approximations, sets the error at
+high contrast: against a trapezoid sum in 30-digit arithmetic (mpmath), at
+most 2.5e-7 at C = 1e10 (~2.5e-17 C), as before.  This needs the nodes
+rounded once, from extended precision: ``exp(ln(low) + j h)`` in double
+moves them off the grid by ~5e-15 in v, which cost 1e-6 at C = 1e10.
 
 A finite MN is the average of the ideal curve over the radii between
 ``L - l`` and ``L + l`` (ves.py), taken by Gauss-Legendre quadrature in ln r:
@@ -114,7 +128,7 @@ def spacing_for_contrast(contrast):
     Examples
     --------
     >>> round(spacing_for_contrast(1e4), 3), round(spacing_for_contrast(1e10), 3)
-    (0.134, 0.098)
+    (0.134, 0.097)
     """
     return math.pi**2 / (2.0 * math.log(_ALIASING * contrast / TOLERANCE))
 
@@ -125,6 +139,7 @@ SPACING = spacing_for_contrast(10.0 ** _CLASSES[-1])
 _Z_MIN = 1e-18    # floor of |lam_0| s_max (the former fixed choice)
 _Z_MAX = 45.0 / math.sin(THETA)   # |H(lam s)| < exp(-45) beyond: node dropped
 _Z_SERIES = 1e-2      # largest |lam_0| s for the series below lam_0
+_Z_TINY = 1e-5        # z**2 H1(z) from its series below (remainder ~1e-21 relative)
 _T_BOUND = 1.5        # |t| <= _T_BOUND q_max on the ray (1.143 measured)
 _MAX_DECAY = 40.0     # 2 Re(lam) h_1 beyond which |t - 1| < 1e-17
 _MAX_A = 25.0         # Re(lam h) beyond which tanh(lam h) = 1 to 1e-21
@@ -161,6 +176,18 @@ def _lower_sum(z0, spacing):
     return spacing * (-2j / np.pi * z0 * r / (1.0 - r) + cubes / 2.0 + 1j / np.pi * logs)
 
 
+def _hankel_weights(z):
+    """``z**2 H1(z)``: 0 beyond _Z_MAX, the series of :func:`_lower_sum` below _Z_TINY."""
+    size = np.abs(z)
+    tiny, middle = size < _Z_TINY, (size >= _Z_TINY) & (size <= _Z_MAX)
+    out = np.zeros(z.shape, dtype=complex)
+    out[middle] = z[middle] ** 2 * special.hankel1(1, z[middle])
+    small = z[tiny]
+    out[tiny] = -2j / np.pi * small + small**3 * (0.5 + 1j / np.pi * (np.log(small / 2.0)
+                                                                       + np.euler_gamma - 0.5))
+    return out
+
+
 class _Grid:
     """Nodes and weight tables of one trapezoid step, for all radii of a geometry.
 
@@ -183,10 +210,11 @@ class _Grid:
                               + np.longdouble(spacing) * np.arange(n_lam)).astype(np.float64)
         self.decay = math.sqrt(2.0) * self.modulus                          # 2 Re(lam_j)
         z = (self.modulus * np.exp(1j * THETA))[:, np.newaxis] * radii
-        keep = np.abs(z) <= _Z_MAX
         # s**2 lam H1(lam s) dlam with dlam = lam dv, i.e. z**2 H1(z) dv
-        weights = np.where(keep, z**2 * special.hankel1(1, np.where(keep, z, 1.0)), 0.0) * spacing
-        below = np.where(np.abs(z) <= _Z_SERIES, _lower_sum(z, spacing), 0.0)
+        weights = _hankel_weights(z) * spacing
+        below = np.zeros_like(z)
+        small = np.abs(z) <= _Z_SERIES
+        below[small] = _lower_sum(z[small], spacing)
         if combine is not None:
             weights, below = weights @ combine, below @ combine
         # Re(t W) = t.real W.real - t.imag W.imag: rows 2j and 2j + 1 for node j,
