@@ -128,3 +128,10 @@ def test_tanh_parts_match_the_complex_tanh():
     expected = np.tanh(a * (1 + 1j))
     # a few roundings of vectorised tan and expm1: 1e-15 relative
     np.testing.assert_allclose((n_real + 1j * n_imag) / d, expected, rtol=2e-15, atol=0)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    result = doctest.testmod(contour)
+    assert result.attempted >= 1 and result.failed == 0
