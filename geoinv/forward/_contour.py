@@ -37,7 +37,7 @@ The former grid was fixed for the worst case (spacing 0.1 from
 approximations is held below TOLERANCE (1e-10) times ``q_min``, the smallest
 ``rho_i / rho_1`` (the scale rho_a does not fall below), for each model's
 contrast ``C = max(rho) / min(rho)`` and layers; models are sorted by
-contrast decade and top-layer thickness, and a chunk of models shares the
+contrast decade and lowest node, and a chunk of models shares the
 finest spacing and the widest node range of its members.
 
 * Spacing h.  The trapezoid rule errs by ``~ C exp(-2 pi a / h)`` with
@@ -288,15 +288,17 @@ class ContourOperator:
     def _plan(self, ratio, thickness):
         """Chunks ``(grid, rows, first, stop)``: models sharing the nodes first..stop-1.
 
-        Models are sorted by contrast class, then by top-layer thickness; a
-        chunk takes the finest spacing of its models, the lowest of their
-        lowest nodes and the top end of its thinnest top layer (nodes with
+        Models are sorted by contrast class, then by lowest node (which
+        varies more between models than the top end); a chunk takes the
+        finest spacing of its models, the lowest of their lowest nodes and
+        the top end of its thinnest top layer (nodes with
         ``2 Re(lam) h_1 > _MAX_DECAY`` see only the top layer: t = 1 there).
         """
         q_min, q_max = ratio.min(axis=1), ratio.max(axis=1)
         classes = np.clip(np.ceil(np.log10(q_max / q_min)), _CLASSES[0], _CLASSES[-1]).astype(int)
         lowest = _lowest_node(ratio, thickness, q_min, q_max, self._radii.max())
-        order = np.lexsort((thickness[:, 0], classes))
+        n_rows = ratio.shape[0]
+        order = np.lexsort((lowest, classes)) if n_rows > _CHUNK else np.arange(n_rows)
         starts = np.arange(0, order.size, _CHUNK)
         chunk_class = np.maximum.reduceat(classes[order], starts)
         chunk_lowest = np.log(np.minimum.reduceat(lowest[order], starts))
@@ -405,12 +407,18 @@ def _transform_ratio(modulus, ratio, thickness, work):
         _tanh_parts(a, u, p, n_real, n_imag, d)
         np.divide(n_real, d, out=tau.real)
         np.divide(n_imag, d, out=tau.imag)
-        q = q_all[:, i:i + 1]
-        # t = q (t + q tau) / (q + t tau), with tau overwritten
-        numerator = np.multiply(q, tau, out=pair)     # a and u are free again
-        numerator += t
+        # t = q (t + q tau) / (q + t tau), with tau overwritten; q_1 = 1
+        # (pair: a and u are free again)
+        if i:
+            q = q_all[:, i:i + 1]
+            numerator = np.multiply(q, tau, out=pair)
+            numerator += t
+        else:
+            q = 1.0
+            numerator = np.add(t, tau, out=pair)
         np.multiply(t, tau, out=tau)
         tau += q
         np.divide(numerator, tau, out=t)
-        t *= q
+        if i:
+            t *= q
     return t
