@@ -74,10 +74,11 @@ the calling thread.
 
 Cost and accuracy.  Over the ves_3layer box widened by 0.5 box widths (rho
 10**-1.5..10**4.5 ohm.m, h 10**-0.85..10**2.55 m; 30 AB/2), the steep models
-need ~180 nodes each instead of 527, and a model costs 8.5 us instead of
-196 us, 4.7 (was 49) times a model of the box by the lagged filter; the
-widened box as a whole 2.6 (was 16) times the box (benchmarks/bench_ves.py,
-2 threads).  The integrand reaches ~C times the answer where rho_a falls to
+need ~210 nodes each (the range their chunk shares; ~180 their own) instead
+of 527, and cost 4.0 (was 49) times a model of the box by the lagged
+filter; the widened box as a whole 2.4 (was 16) times the box, and 2.0
+(was 1.8) in calls of 4 models, where call overheads dominate
+(benchmarks/bench_ves.py, 2 threads).  The integrand reaches ~C times the answer where rho_a falls to
 a conductor's value, so rounding, not the approximations, sets the error at
 high contrast: against a trapezoid sum in 30-digit arithmetic (mpmath), at
 most 2.5e-7 at C = 1e10 (~2.5e-17 C), as before.  This needs the nodes
@@ -295,22 +296,27 @@ class ContourOperator:
         ``2 Re(lam) h_1 > _MAX_DECAY`` see only the top layer: t = 1 there).
         """
         q_min, q_max = ratio.min(axis=1), ratio.max(axis=1)
-        classes = np.clip(np.ceil(np.log10(q_max / q_min)), _CLASSES[0], _CLASSES[-1]).astype(int)
+        contrast = q_max / q_min
         lowest = _lowest_node(ratio, thickness, q_min, q_max, self._radii.max())
-        n_rows = ratio.shape[0]
-        order = np.lexsort((lowest, classes)) if n_rows > _CHUNK else np.arange(n_rows)
-        starts = np.arange(0, order.size, _CHUNK)
-        chunk_class = np.maximum.reduceat(classes[order], starts)
-        chunk_lowest = np.log(np.minimum.reduceat(lowest[order], starts))
-        chunk_top = _MAX_DECAY / np.maximum(np.minimum.reduceat(thickness[order, 0], starts), 1e-300)
+        if ratio.shape[0] <= _CHUNK:        # one chunk: no sorting
+            groups = [(np.arange(ratio.shape[0]), contrast.max(), lowest.min(),
+                       thickness[:, 0].min())]
+        else:
+            classes = np.clip(np.ceil(np.log10(contrast)), _CLASSES[0], _CLASSES[-1])
+            order = np.lexsort((lowest, classes))
+            starts = np.arange(0, order.size, _CHUNK)
+            groups = zip(np.split(order, starts[1:]),
+                         np.maximum.reduceat(contrast[order], starts).tolist(),
+                         np.minimum.reduceat(lowest[order], starts).tolist(),
+                         np.minimum.reduceat(thickness[order, 0], starts).tolist())
         chunks = []
-        for k, start, log_lowest, top in zip(chunk_class.tolist(), starts.tolist(),
-                                             chunk_lowest.tolist(), chunk_top.tolist()):
-            grid = self.grid(k)
-            first = min(max(0, int((log_lowest - grid.log_low) // grid.spacing)),
+        for rows, largest, low, top_layer in groups:
+            grid = self.grid(min(max(math.ceil(math.log10(largest)), _CLASSES[0]), _CLASSES[-1]))
+            first = min(max(0, int((math.log(low) - grid.log_low) // grid.spacing)),
                         grid.modulus.size - 1)
+            top = _MAX_DECAY / max(top_layer, 1e-300)
             stop = max(int(np.searchsorted(grid.decay, top, side="right")), first + 1)
-            chunks.append((grid, order[start:start + _CHUNK], first, stop))
+            chunks.append((grid, rows, first, stop))
         return chunks
 
     def _run_chunks(self, indices, chunks, ratio, thickness, out):
@@ -340,11 +346,12 @@ def _lowest_node(ratio, thickness, q_min, q_max, r_max):
     ``TOLERANCE q_min`` at the largest radius ``r_max``.
     """
     q_last = ratio[:, -1]
-    with np.errstate(over="ignore", divide="ignore"):
-        d = np.sum(thickness * (ratio[:, :-1] + 4.0 * q_last[:, np.newaxis] ** 2 / ratio[:, :-1]),
-                   axis=1)
-        linear = q_last / d
-        constant = np.sqrt(math.pi * TOLERANCE * q_min / (4.0 * d * r_max))
+    # clipped: neither overflows nor vanishes (lam_0 then is the floor anyway)
+    d = np.sum(np.minimum(thickness, 1e250)
+               * (ratio[:, :-1] + 4.0 * q_last[:, np.newaxis] ** 2 / ratio[:, :-1]), axis=1)
+    np.maximum(d, 1e-300, out=d)
+    linear = q_last / d
+    constant = np.sqrt(math.pi * TOLERANCE * q_min / (4.0 * d * r_max))
     series = np.minimum((TOLERANCE * q_min / (_T_BOUND * q_max)) ** 0.2, _Z_SERIES) / r_max
     return np.maximum(np.minimum(np.minimum(linear, constant), series), _Z_MIN / r_max)
 

@@ -418,7 +418,7 @@ def test_descending_contrast_routes_models_along_the_ray():
     ray = ContourOperator(ab2)(models[:, :3], models[:, 3:])
     # same quadrature; only the batch's chunks differ, and with them the
     # nodes a model shares with its neighbours: finer spacing, a lower first
-    # node, each approximation held below TOLERANCE = 1e-10 (5e-10 seen)
+    # node, each approximation held below TOLERANCE = 1e-10 (1e-10 seen)
     np.testing.assert_allclose(rho_a[steep], ray[steep], rtol=3e-9)
     # the other rows keep the lagged filter: same as a batch without the steep
     # rows, up to rounding (a chunk's lam range depends on its thinnest top
