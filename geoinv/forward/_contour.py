@@ -37,8 +37,9 @@ The former grid was fixed for the worst case (spacing 0.1 from
 approximations is held below TOLERANCE (1e-10) times ``q_min``, the smallest
 ``rho_i / rho_1`` (the scale rho_a does not fall below), for each model's
 contrast ``C = max(rho) / min(rho)`` and layers; models are sorted by
-contrast decade and lowest node, and a chunk of models shares the
-finest spacing and the widest node range of its members.
+contrast decade and lowest node, and a chunk of models shares the finest
+spacing and the widest node range of its members (so a model's result
+depends on its neighbours, within the tolerances).
 
 * Spacing h.  The trapezoid rule errs by ``~ C exp(-2 pi a / h)`` with
   ``a = pi/4`` the half-width of the strip around the ray where the
@@ -76,10 +77,13 @@ Cost and accuracy.  Over the ves_3layer box widened by 0.5 box widths (rho
 10**-1.5..10**4.5 ohm.m, h 10**-0.85..10**2.55 m; 30 AB/2), the steep models
 need ~210 nodes each (the range their chunk shares; ~180 their own) instead
 of 527, and cost 4.0 (was 49) times a model of the box by the lagged
-filter; the widened box as a whole 2.4 (was 16) times the box, and 2.0
-(was 1.8) in calls of 4 models, where call overheads dominate
-(benchmarks/bench_ves.py, 2 threads).  The integrand reaches ~C times the answer where rho_a falls to
-a conductor's value, so rounding, not the approximations, sets the error at
+filter; the widened box as a whole 2.3 (was 16) times the box
+(benchmarks/bench_ves.py, batches of 2000, 2 threads).  In calls of a few
+models the overheads of ~60 numpy calls dominate: a call of 4 steep models
+takes 0.8 times as long as before, of 1 model 1.05 times.
+
+The integrand reaches ~C times the answer where rho_a falls to a
+conductor's value, so rounding, not the approximations, sets the error at
 high contrast: against a trapezoid sum in 30-digit arithmetic (mpmath), at
 most 2.5e-7 at C = 1e10 (~2.5e-17 C), as before.  This needs the nodes
 rounded once, from extended precision: ``exp(ln(low) + j h)`` in double

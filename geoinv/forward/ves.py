@@ -78,7 +78,7 @@ computed by quadrature along the ray ``lam = t exp(i pi/4)``, where the
 Bessel integrand decays instead of oscillating (:mod:`._contour`: nodes
 chosen per model from its contrast and layers, each approximation held below
 1e-10 relative; ~4 times the cost of the filter per model, so the
-ves_3layer box widened by 0.5 box widths costs ~2.4 times the box; rounding
+ves_3layer box widened by 0.5 box widths costs ~2.3 times the box; rounding
 ~2.5e-17 times the contrast: 2.5e-9 at 1e8, 2.5e-7 at 1e10).  Contrasts
 max(rho) / min(rho) above MAX_CONTRAST = 1e10, and resistivities outside
 RHO_RANGE, are refused naming the rows.
