@@ -85,9 +85,10 @@ takes 0.8 times as long as before, of 1 model 1.05 times.
 The integrand reaches ~C times the answer where rho_a falls to a
 conductor's value, so rounding, not the approximations, sets the error at
 high contrast: against a trapezoid sum in 30-digit arithmetic (mpmath), at
-most 2.5e-7 at C = 1e10 (~2.5e-17 C), as before.  This needs the nodes
-rounded once, from extended precision: ``exp(ln(low) + j h)`` in double
-moves them off the grid by ~5e-15 in v, which cost 1e-6 at C = 1e10.
+most 5e-7 at C = 1e10 (~5e-17 C; six models, the former grid: 4e-7).  This needs nodes on the
+grid to a few ulp: ``exp(ln(low) + j h)`` in double moves them off by
+~5e-15 in v, which cost 1e-6 at C = 1e10; ``low exp(j h)`` with h a
+multiple of 2**-20 does not.
 
 A finite MN is the average of the ideal curve over the radii between
 ``L - l`` and ``L + l`` (ves.py), taken by Gauss-Legendre quadrature in ln r:
@@ -107,7 +108,7 @@ __all__ = ["THETA", "SPACING", "TOLERANCE", "ContourOperator", "spacing_for_cont
 
 THETA = math.pi / 4
 """Angle of the ray from the positive real axis (rad); T is analytic up to pi/2.
-The real-arithmetic recursion (:func:`_tanh_parts`) relies on this value."""
+The real-arithmetic tanh (:func:`_tanh_parts`) relies on this value."""
 
 TOLERANCE = 1e-10
 """Bound on each approximation of the quadrature (node spacing, lower end of the
@@ -204,15 +205,17 @@ class _Grid:
     """
 
     def __init__(self, spacing, radii, combine):
+        # |lam_j| = low exp(j h) (1/m), with h a multiple of 2**-20 so that j h is
+        # exact: exp(ln(low) + j h) would put node j off the grid by
+        # ~|ln(low)| eps ~ 5e-15 in v, and the integrand, up to ~1e9 times the
+        # answer at contrast 1e10, turns that into 1e-6 (a constant factor
+        # low, rounded once, only shifts the whole grid)
+        spacing = round(spacing * 2**20) / 2**20
         self.spacing = spacing
         low, high = _Z_MIN / radii.max(), _Z_MAX / radii.min()
         n_lam = int(math.ceil(math.log(high / low) / spacing)) + 1
         self.log_low = math.log(low)
-        # |lam_j| (1/m), each rounded once: exp(ln(low) + j h) in double would put
-        # node j off the grid by ~|ln(low)| eps ~ 5e-15 in v, and the integrand,
-        # up to ~1e9 times the answer at contrast 1e10, turns that into 1e-6
-        self.modulus = np.exp(np.longdouble(self.log_low)
-                              + np.longdouble(spacing) * np.arange(n_lam)).astype(np.float64)
+        self.modulus = low * np.exp(spacing * np.arange(n_lam))
         self.decay = math.sqrt(2.0) * self.modulus                          # 2 Re(lam_j)
         z = (self.modulus * np.exp(1j * THETA))[:, np.newaxis] * radii
         # s**2 lam H1(lam s) dlam with dlam = lam dv, i.e. z**2 H1(z) dv
@@ -281,6 +284,8 @@ class ContourOperator:
         threads : int
             Most threads to share the batch between.
         """
+        if rho.shape[0] == 0:
+            return np.empty((0, self.n_data))
         ratio = rho / rho[:, :1]
         # tanh(lam h) is 1 to rounding long before lam h can overflow
         thickness = np.minimum(thickness, 1e300)

@@ -79,7 +79,7 @@ Bessel integrand decays instead of oscillating (:mod:`._contour`: nodes
 chosen per model from its contrast and layers, each approximation held below
 1e-10 relative; ~4 times the cost of the filter per model, so the
 ves_3layer box widened by 0.5 box widths costs ~2.3 times the box; rounding
-~2.5e-17 times the contrast: 2.5e-9 at 1e8, 2.5e-7 at 1e10).  Contrasts
+~5e-17 times the contrast: 5e-9 at 1e8, 5e-7 at 1e10).  Contrasts
 max(rho) / min(rho) above MAX_CONTRAST = 1e10, and resistivities outside
 RHO_RANGE, are refused naming the rows.
 
@@ -134,7 +134,7 @@ up to it the lagged filter errs by < 3e-7 relative, beyond it by up to 2e-3."""
 
 MAX_CONTRAST = 1e10
 """Largest layer contrast max(rho) / min(rho) accepted (the ray quadrature's
-rounding, ~2.5e-17 times the contrast, stays below 1e-6 relative: 2.5e-7 at
+rounding, ~5e-17 times the contrast, stays below 1e-6 relative: 5e-7 at
 1e10 against 30-digit arithmetic)."""
 
 RHO_RANGE = (1e-250, 1e250)

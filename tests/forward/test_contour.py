@@ -65,8 +65,9 @@ def test_conductive_basement_at_the_extreme_contrast_matches_image_series():
     ab2 = np.array([1e2, 1e3, 1e4])
     rho_a = ContourOperator(ab2)(np.array([[1.0, 1e-10]]), np.array([[1.0]]))[0]
     expected = 1e-10 * (1 + 3 / ab2**2 + 30 / ab2**4)
-    # 2e-7: rounding, ~1e-17 times the contrast (7e-8 seen against 40-digit
-    # mpmath on such models); node positions rounded in v once lost 1e-6 here
+    # 2e-7: rounding, up to ~5e-17 times the contrast (1e-7 seen against
+    # 30-digit mpmath on such models, 2.5e-9 here); nodes computed as
+    # exp(ln(low) + j h) in double lost 1e-6 on such models
     assert relative_error(rho_a, expected) < 2e-7
 
 
@@ -128,6 +129,10 @@ def test_tanh_parts_match_the_complex_tanh():
     expected = np.tanh(a * (1 + 1j))
     # a few roundings of vectorised tan and expm1: 1e-15 relative
     np.testing.assert_allclose((n_real + 1j * n_imag) / d, expected, rtol=2e-15, atol=0)
+
+
+def test_an_empty_batch_gives_no_rows():
+    assert ContourOperator(AB2)(np.empty((0, 3)), np.empty((0, 2))).shape == (0, AB2.size)
 
 
 def test_docstring_examples_run():
