@@ -42,7 +42,8 @@ def test_spacing_meets_its_bound_and_a_coarser_one_does_not(contrast_class):
     # the chosen step errs by < TOLERANCE (1e-10) of the smallest resistivity;
     # rounding adds ~1e-16 times the contrast (1e-10 at 1e6)
     assert relative_error(chosen, fine) < 3 * TOLERANCE + 1e-16 * 10.0**contrast_class
-    # the bound has teeth: 1.5 times the step errs by ~exp(-pi**2 / (2 h)) / 1e5
+    # the bound has teeth: 1.5 times the step multiplies the error bound by
+    # exp(pi**2 / (6 h)) ~ 1e5
     coarse = _with_spacing(ContourOperator(AB2), contrast_class, 1.5 * spacing)(rho, thickness)
     assert relative_error(coarse, fine) > 100 * TOLERANCE
 
@@ -51,7 +52,8 @@ def test_spacing_for_contrast_at_the_extremes():
     # 100 C exp(-pi**2 / (2 h)) = TOLERANCE, solved for h
     for contrast in (1e3, 1e10):
         h = spacing_for_contrast(contrast)
-        assert 100 * contrast * math.exp(-math.pi**2 / (2 * h)) == pytest.approx(TOLERANCE)
+        assert 100 * contrast * math.exp(-math.pi**2 / (2 * h)) == pytest.approx(TOLERANCE,
+                                                                                 rel=1e-12)
     assert contour.SPACING == spacing_for_contrast(1e10)
 
 
