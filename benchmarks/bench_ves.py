@@ -22,6 +22,13 @@ along the complex ray (geoinv/forward/_contour.py), with the share of such
 models, and the largest relative error against the frozen ray-quadrature sets
 of tests/data/ves_reference.npz (ideal, finite MN = AB/10, Wenner).
 
+Then the cost per model of the widened box (the OOD shell box, i.e. the
+ves_3layer box widened by 0.5 box widths: what posterior sampling of OOD and
+field soundings and least squares over a widened box simulate) and of its
+steep models alone (the complex ray), as ratios to the in-box cost measured
+in the same run, batch by batch in alternation, with the load average; for
+batches of 2000 and of 4 models (one sounding's four MCMC chains).
+
 With ``--baseline DIR`` (another checkout, e.g. the main branch) it also
 times that checkout's VES against this one in the same process, batch by
 batch in alternation (so machine load hits both alike), and prints the
@@ -35,6 +42,8 @@ Usage::
 
 import argparse
 import importlib.util
+import os
+import statistics
 import time
 from pathlib import Path
 
@@ -43,6 +52,7 @@ from _timing import log_uniform_layered, models_per_second
 
 import geoinv.forward.ves as ves_module
 from geoinv.forward import VES
+from geoinv.forward._contour import ContourOperator
 from geoinv.forward.ves import apparent_resistivity_schlumberger
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,6 +101,32 @@ def paired_time_ratio(baseline, current, batches, repeats=6):
                 seconds[id(forward)] = time.perf_counter() - start
             ratios.append(seconds[id(baseline)] / seconds[id(current)])
     return float(np.median(ratios)), float(np.quantile(ratios, 0.25)), float(np.quantile(ratios, 0.75))
+
+
+def widened_costs(ves, rng, n_batches, batch=BATCH, repeats=3):
+    """Median seconds per model: in the box, the widened box, its steep models alone."""
+    wide_box = WIDER_BOXES["OOD shell box"]
+    inside = [log_uniform_layered(batch, rng, RHO_BOX, H_BOX) for _ in range(n_batches)]
+    wide = [log_uniform_layered(batch, rng, *wide_box) for _ in range(n_batches)]
+    pool = log_uniform_layered(5 * batch * n_batches, rng, *wide_box)   # ~24 % steep
+    pool = pool[ves_module.descending_contrast(pool[:, :3]) > ves_module.FILTER_CONTRAST]
+    steep = [pool[k * batch:(k + 1) * batch] for k in range(n_batches)]
+    ray = ContourOperator(AB2)
+    jobs = {"in the box": lambda m: ves.simulate(m), "widened": lambda m: ves.simulate(m),
+            "ray alone": lambda m: ray(m[:, :3], m[:, 3:], ves_module.THREADS)}
+    sets = {"in the box": inside, "widened": wide, "ray alone": steep}
+    for name, job in jobs.items():
+        job(sets[name][0])                              # warm-up: grids, caches
+    seconds = {name: [] for name in jobs}
+    for _ in range(repeats):
+        for k in range(n_batches):
+            for name, job in jobs.items():
+                start = time.perf_counter()
+                job(sets[name][k])
+                seconds[name].append((time.perf_counter() - start) / batch)
+    share = np.mean([np.mean(ves_module.descending_contrast(m[:, :3]) > ves_module.FILTER_CONTRAST)
+                     for m in wide])
+    return {name: statistics.median(times) for name, times in seconds.items()}, share
 
 
 def max_relative_error(got, expected):
@@ -161,6 +197,16 @@ def main(argv=None):
         median, _ = models_per_second(ves, wide)
         print(f"{label}: {median:12,.0f} soundings/s (threads={threads}), "
               f"{steep:.0%} of the models along the complex ray")
+
+    for batch in (BATCH, 4):
+        n_batches = max(2, args.batches // 4) if batch == BATCH else 200
+        costs, share = widened_costs(ves, rng, n_batches, batch)
+        base = costs["in the box"]
+        print(f"cost per model, batches of {batch} (threads={threads}, load average "
+              f"{os.getloadavg()[0]:.2f}): in the box {1e6 * base:.2f} us; widened by 0.5 box "
+              f"widths {1e6 * costs['widened']:.2f} us = {costs['widened'] / base:.1f}x "
+              f"({share:.0%} along the ray); ray path alone {1e6 * costs['ray alone']:.2f} us "
+              f"= {costs['ray alone'] / base:.1f}x")
 
     with np.load(ROOT / "tests" / "data" / "ves_reference.npz") as frozen:
         ab2 = frozen["survey_ab2"]

@@ -79,7 +79,10 @@ def map_chunks(run, starts, threads, *args):
     *args
         Passed on to ``run``.
     """
-    groups = np.array_split(starts, max(1, min(threads, starts.size)))
+    if threads <= 1 or starts.size <= 1:
+        run(starts, *args)
+        return
+    groups = np.array_split(starts, min(threads, starts.size))
     if len(groups) > 1:
         list(_executor(threads).map(lambda group: run(group, *args), groups))
     else:
