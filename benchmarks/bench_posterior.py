@@ -146,9 +146,9 @@ def one_split(scenario, run, split, n, args, widen):
     frames = [posterior_calibration(post, ds.models, split), only,
               linearised_calibration(forward, space, ds.data, ds.sigma, lm.models, ds.models,
                                      split)]
-    if hasattr(inversion, "predict_members"):
-        frames.append(ensemble_calibration(inversion.predict_members(ds.data), ds.models, space,
-                                           split))
+    members = inversion.predict_members(ds.data) if args.ensemble > 1 else None
+    if members is not None and len(members) >= 2:      # a single network has K = 1 members
+        frames.append(ensemble_calibration(members, ds.models, space, split))
     table = calibration_table(frames)
     print("\ncentral 90 % intervals: coverage (0.9 = calibrated) and median width "
           "(decades; the unit for linear parameters)")
