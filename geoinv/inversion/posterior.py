@@ -91,12 +91,17 @@ from .._checks import check_choice, check_float, check_int, check_rows, format_r
 from ..prior.model_space import as_generator
 from .least_squares import search_bounds
 from .likelihood import chi_square, linearised_covariance, log_data_mask
-from .mcmc import SAMPLERS, run_chains
+from .mcmc import DIAGNOSTICS, SAMPLERS, run_chains
 
 __all__ = ["PosteriorResult", "sample_posterior", "POSTERIOR_DEFAULTS"]
 
-POSTERIOR_DEFAULTS = {"n_steps": 4000, "max_steps": 16000, "n_chains": 4, "thin": 4}
-"""Sampler settings of :func:`sample_posterior` (and of a scenario's ``[posterior]``)."""
+POSTERIOR_DEFAULTS = {"n_steps": 2000, "max_steps": 48000, "n_chains": 4, "thin": 2,
+                      "burn_in": 1000, "diagnostics": "split"}
+"""Sampler settings of :func:`sample_posterior` (and of a scenario's ``[posterior]``).
+
+``burn_in`` is ``n_steps // 2`` of the default ``n_steps``; with another
+``n_steps``, ``sample_posterior`` uses ``n_steps // 2`` unless given one, and
+``max_steps`` keeps its ratio to ``n_steps`` (24 rounds)."""
 
 _ARCHIVE_PER_PARAM = 10    # initial archive: 10 p draws (ter Braak & Vrugt 2008)
 
@@ -305,7 +310,8 @@ def sample_posterior(forward, space, data, sigma, start, *,
                      n_steps=POSTERIOR_DEFAULTS["n_steps"], max_steps=None,
                      n_chains=POSTERIOR_DEFAULTS["n_chains"], thin=POSTERIOR_DEFAULTS["thin"],
                      widen=0.0, target_ess=200.0, max_r_hat=1.01,
-                     sampler="de_mcz", data_scale="auto", rng=None):
+                     sampler="de_mcz", data_scale="auto", burn_in=None,
+                     diagnostics=POSTERIOR_DEFAULTS["diagnostics"], rng=None):
     """Sample the posterior of every sounding; run each until it has converged.
 
     See the module docstring for the likelihood, the prior, the sampler, the
@@ -326,11 +332,11 @@ def sample_posterior(forward, space, data, sigma, start, *,
         Start model of each sounding (physical units), e.g. network -> LM;
         clipped into the search box.
     n_steps : int
-        Steps per round and chain (the first half of all steps is burn-in).
+        Steps per round and chain.
     max_steps : int, optional
         Steps after which an unconverged sounding stops (a multiple of
-        ``n_steps``; default ``POSTERIOR_DEFAULTS["max_steps"]`` when
-        ``n_steps`` is the default, else ``4 n_steps``).
+        ``n_steps``; default ``POSTERIOR_DEFAULTS["max_steps"]`` for the
+        default ``n_steps``, the same number of rounds (24) otherwise).
     n_chains : int
         Chains per sounding (>= 2; even and >= 2 n_params for ``"stretch"``).
     thin : int
@@ -350,6 +356,13 @@ def sample_posterior(forward, space, data, sigma, start, *,
     data_scale : {"auto", "log", "linear"}
         Residual space, as in least_squares (default: log10 on the forward
         model's log columns).
+    burn_in : int, optional
+        Steps dropped at the start of every chain, at most ``n_steps // 2``
+        (default ``n_steps // 2``).
+    diagnostics : {"split", "rank"}
+        Convergence diagnostics: split R-hat and ESS, or rank-normalised
+        R-hat and the smaller of bulk and tail ESS (Vehtari et al. 2021;
+        stricter, see the module docstring).
     rng : numpy.random.Generator or int or None
         Draws the start and the moves.
 
@@ -403,9 +416,11 @@ def sample_posterior(forward, space, data, sigma, start, *,
     thin = check_int(thin, "thin", 1)
     n_steps = check_int(n_steps, "n_steps", 8 * thin)
     if max_steps is None:
-        max_steps = (POSTERIOR_DEFAULTS["max_steps"] if n_steps == POSTERIOR_DEFAULTS["n_steps"]
-                     else 4 * n_steps)
+        max_steps = n_steps * (POSTERIOR_DEFAULTS["max_steps"] // POSTERIOR_DEFAULTS["n_steps"])
     max_steps = check_int(max_steps, "max_steps", n_steps)
+    burn_in = (n_steps // 2 if burn_in is None
+               else check_int(burn_in, "burn_in", 0, maximum=n_steps // 2))
+    diagnostics = check_choice(diagnostics, "diagnostics", DIAGNOSTICS)
     if max_steps % n_steps:
         raise ValueError(f"max_steps must be a multiple of n_steps ({n_steps}); got {max_steps}")
     target_ess = check_float(target_ess, "target_ess", 0.0)
@@ -437,7 +452,7 @@ def sample_posterior(forward, space, data, sigma, start, *,
 
     chains = run_chains(post, x0, archive, chi2_x0=chi2_x0, sampler=sampler, n_steps=n_steps,
                         max_steps=max_steps, thin=thin, target_ess=target_ess,
-                        max_r_hat=max_r_hat, rng=rng)
+                        max_r_hat=max_r_hat, burn_in=burn_in, diagnostics=diagnostics, rng=rng)
     samples = post.models(chains.states.reshape(n, -1, p))
     return PosteriorResult(
         samples=samples, chi2=chains.chi2.reshape(n, -1), acceptance=chains.acceptance,
