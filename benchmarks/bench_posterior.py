@@ -46,7 +46,8 @@ walkers, on the first 100 ves_3layer ID soundings: 3 % converged with
 Usage::
 
     python benchmarks/bench_posterior.py [--scenarios ves_3layer mt_3layer] [--n 200] [--batch 100]
-        [--ood] [--ensemble K] [--compare-stretch] [--n-steps 4000] [--seed 0]
+        [--ood] [--ensemble K] [--compare-stretch] [--n-steps 2000] [--diagnostics split]
+        [--seed 0]
 """
 
 import argparse
@@ -62,7 +63,7 @@ from geoinv.evaluation.calibration import (ensemble_calibration, linearised_cali
                                            posterior_calibration)
 from geoinv.inversion.equivalence import dar_zarrouk, equivalence_bound, equivalence_limits
 from geoinv.inversion.likelihood import chi_square
-from geoinv.inversion.posterior import PosteriorResult, sample_posterior
+from geoinv.inversion.posterior import POSTERIOR_DEFAULTS, PosteriorResult, sample_posterior
 from geoinv.inversion.refine import refine
 from geoinv.workflow.run import simulate_and_train
 from geoinv.workflow.scenario import parse_scenario
@@ -133,7 +134,7 @@ def one_split(scenario, run, split, n, args, widen):
         t0 = time.perf_counter()
         parts.append(sample_posterior(forward, space, ds.data[rows], ds.sigma[rows],
                                       lm.models[rows], n_steps=args.n_steps, widen=widen,
-                                      rng=args.seed + start))
+                                      diagnostics=args.diagnostics, rng=args.seed + start))
         times.append(time.perf_counter() - t0)
     rate1, load1 = forward_rate(forward, space), os.getloadavg()[0]
     post = PosteriorResult.concatenate(parts)
@@ -157,9 +158,11 @@ def one_split(scenario, run, split, n, args, widen):
         print("\nmedian 90 % width (decades) by the type of the middle layer")
         print(type_widths(post, ds.models).round(3).to_string())
 
-    print(f"\nconvergence (R-hat < 1.01 and ESS >= 200, every parameter): "
+    rounds = POSTERIOR_DEFAULTS["max_steps"] // POSTERIOR_DEFAULTS["n_steps"]
+    print(f"\nconvergence ({args.diagnostics} R-hat < 1.01 and ESS >= 200, every parameter): "
           f"{converged.mean():.2f} of {n} converged; steps per chain: mean "
-          f"{post.steps.mean():.0f} (rounds of {args.n_steps}, at most {4 * args.n_steps}); "
+          f"{post.steps.mean():.0f} (rounds of {args.n_steps}, at most "
+          f"{rounds * args.n_steps}); "
           f"median min-ESS {np.median(post.ess.min(axis=1)):.0f}, median max-R-hat "
           f"{np.median(post.r_hat.max(axis=1)):.3f}; acceptance {post.acceptance.mean():.2f}")
     # time of the first batch; the converged soundings' share of its forward calls
@@ -204,7 +207,9 @@ def main(argv=None):
     parser.add_argument("--scenarios", nargs="+", default=["ves_3layer", "mt_3layer"])
     parser.add_argument("--n", type=int, default=200, help="test soundings sampled")
     parser.add_argument("--batch", type=int, default=100, help="soundings sampled together")
-    parser.add_argument("--n-steps", type=int, default=4000)
+    parser.add_argument("--n-steps", type=int, default=POSTERIOR_DEFAULTS["n_steps"])
+    parser.add_argument("--diagnostics", choices=["split", "rank"],
+                        default=POSTERIOR_DEFAULTS["diagnostics"])
     parser.add_argument("--ood", action="store_true",
                         help="also the OOD test set, prior widened by the OOD shell")
     parser.add_argument("--ensemble", type=int, default=0,

@@ -1,4 +1,4 @@
-"""Convergence of Markov chains: split R-hat and effective sample size.
+"""Convergence of Markov chains: R-hat and effective sample size, classic and rank-normalised.
 
 Both estimators take chains of one scalar quantity with the chains on axis
 -2 and the draws on axis -1, shape ``(..., n_chains, n_draws)``, and are
@@ -28,6 +28,22 @@ Effective sample size (Geyer 1992; Vehtari et al. 2021, as in Stan)
     time ``tau = -1 + 2 sum_k P_k`` (at least ``1 / log10(m n)``) and
     ``ESS = m n / tau``.  For independent draws ``ESS ~ m n``; for an AR(1)
     chain with coefficient ``phi``, ``tau = (1 + phi) / (1 - phi)``.
+
+Rank-normalised diagnostics (Vehtari et al. 2021, the current recommendation)
+    The draws of each quantity, pooled over all chains, are replaced by the
+    normal scores of their ranks, ``Phi^-1((r - 3/8) / (S + 1/4))``
+    (:func:`rank_normalize`).  *Bulk* R-hat and *bulk* ESS are the two
+    estimators above on these scores; the *folded* R-hat is the same of
+    ``|x - median|`` and sees chains whose spreads differ (which the classic
+    R-hat misses); :func:`rank_r_hat` is the larger of bulk and folded.
+    *Tail* ESS (:func:`tail_ess`) is the smaller ESS of the indicators
+    ``x <= q_5%`` and ``x <= q_95%`` -- the ends of a 90 % interval.  All are
+    invariant under increasing maps of the draws and defined for heavy tails
+    (Cauchy draws: bulk ESS as for normal ones).  How R-hat and ESS meet:
+    ``R_hat - 1 ~ m / (2 ESS)`` for ``m`` split chains (Vats & Knudson
+    2021), so ``R_hat < 1.01`` asks for ``ESS >~ 50 m``, about 400 with 4
+    chains.  :func:`geoinv.inversion.posterior.sample_posterior` judges with
+    the classic pair by default and with these on ``diagnostics="rank"``.
 
 A constant quantity (zero variance in every chain) has R_hat and ESS NaN:
 nothing can be said, and :func:`geoinv.inversion.posterior.sample_posterior`
