@@ -47,21 +47,23 @@ of bulk and tail ESS (Vehtari et al. 2021); converged when every coordinate
 has ``R_hat < max_r_hat`` and ``ESS >= target_ess``.
 
 Why a fixed burn-in and short rounds (first 100 ves_3layer ID soundings, 4
-chains, at most 32,000 steps): dropping the first half of *all* steps, as
-Stan does, converged 74 % of the soundings; dropping only the first 1,000
-steps, 89 %, with a quarter fewer steps, and the same coverage of the 90 %
-intervals (0.86-0.91).  The chains start in the posterior (near the LM
-solution, the archive from its linearised posterior), so a long burn-in
-mostly throws away good draws; a chain still drifting shows in split R-hat.
-Rounds of 2,000 steps rather than 4,000 let a target stop sooner (0.89 against
-0.83 converged).  What R-hat < 1.01 asks is ESS >~ 50 per split chain (R - 1
-~ 1 / (2 ESS_split); Vats & Knudson 2021), i.e. ESS >~ 400 with 4 chains:
-chain *length*, which more chains do not buy (8 chains: 0.82 against 0.83).
-Tried and not kept (no gain or a loss, same soundings and seeds): the
-snooker update (10 % of proposals; 0.85 against 0.89 at 64,000 steps),
-DREAM's randomised subspace crossover (CR in {1/3, 2/3, 1}; 0.84), a
-log-normally spread gamma (0.85), gamma x 0.7 (0.77) or x 1.4 (0.82, against
-0.83), and gamma = 1 in 25 % of proposals (0.83).
+chains, same seeds; with 100 soundings a fraction scatters by ~0.04):
+dropping the first half of *all* steps, as Stan does, converged 0.74 of the
+soundings within 32,000 steps; dropping only the first 1,000, 0.89, with a
+quarter fewer steps and the same coverage of the 90 % intervals (0.86-0.91),
+and dropping the first quarter of all steps, 0.83.  The chains start in
+the posterior (near the LM solution, the archive from its linearised
+posterior), so a long burn-in mostly throws good draws away; a chain still
+drifting shows in split R-hat.  Rounds of 2,000 steps (burn-in 1,000)
+rather than 4,000 (2,000) let a target stop sooner: 0.89 against 0.83.
+R-hat < 1.01 asks for ESS >~ 50 per split chain (R - 1 ~ 1 / (2 ESS_split);
+Vats & Knudson 2021), i.e. chain *length*, which more chains do not buy (8
+chains: 0.82 against 0.83 with 4).  Tried and not kept: the snooker update
+in 10 % of proposals (0.85 against 0.89 within 64,000 steps), DREAM's
+randomised subspace crossover with CR in {1/3, 2/3, 1} (0.84 against 0.91),
+gamma spread log-normally by 0.5 (0.85 against 0.89), gamma x 0.7 (0.77
+against 0.83; acceptance 0.26) or x 1.4 (0.82; acceptance 0.10), and
+gamma = 1 in 25 % of proposals (0.83).
 
 Memory: ``n * n_chains * 4 n_keep * p`` stored states, plus the archive,
 ``n * (m0 + n_chains * max_steps / 10) * p``; 8 bytes each.
