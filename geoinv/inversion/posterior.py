@@ -37,22 +37,23 @@ to be long) affordable.  Measured on the first 100 ves_3layer ID soundings
 time), within 16,000 steps: 59 % converged with DE-MCz and 4 chains (40,000
 forward calls per sounding), 5 % with the stretch move and 12 walkers
 (170,000).  Soundings that have not converged after ``n_steps`` (2,000) run
-``n_steps`` more, up to ``max_steps`` (48,000).
+``n_steps`` more, up to ``max_steps`` (64,000).
 
-Why these settings (first 100 ID soundings, 4 chains, same seeds): the
-chains that did not converge were slow, not wrong -- they mixed along
+Why these settings: the chains that did not converge (first 100 ves_3layer
+ID soundings, the settings before) were slow, not wrong -- they crept along
 equivalence valleys spanning up to half the box in rho_2 and h_2 (acceptance
 0.11 against 0.22 for the converged ones), and R-hat failed more often than
 ESS (44 % against 30 % of the soundings; h_1, h_2 and rho_2 the worst).
 R-hat < 1.01 needs about 50 effective draws per split chain, so it is chain
-length that counts.  A burn-in of the first ``n_steps / 2`` steps instead of
-the first half of all steps, rounds of 2,000 steps and at most 48,000 took
-ves_3layer from 56 % to 92 % converged and mt_3layer from 57 % to 94 %, at
-0.28 and 0.26 s per sounding with 100 together (0.24 and 0.15 s before; load
-average 1.7-2.2; the steps of the slowest soundings, at about 1 ms each
-whatever the batch, are most of the time); the coverage of the 90 %
-intervals stayed 0.87-0.93.  Proposal changes did not help
-(:mod:`geoinv.inversion.mcmc`).
+length that counts, and at about 1 ms per step whatever the batch the steps
+of the slowest soundings are most of the wall time.  A burn-in of the first
+``n_steps / 2`` steps instead of the first half of all steps, rounds of
+2,000 steps and at most 64,000 took the first 200 ID soundings (batches of
+100, same seeds; benchmarks/bench_posterior.py --ood) from 56 % to 91 %
+converged on ves_3layer and from 53 % to 94 % on mt_3layer, at 0.36 and
+0.29 s per sounding (0.22 and 0.15 s before; load average 1.1-1.4), with the
+coverage of the 90 % intervals unchanged (ves_3layer 0.86-0.905).  Proposal
+changes did not help (:mod:`geoinv.inversion.mcmc`).
 
 Start
 -----
@@ -74,8 +75,8 @@ under the affine map between ``u`` and the declared scale); a sounding has
 R-hat (bulk and folded) and the smaller of bulk and tail ESS instead
 (Vehtari et al. 2021): it also sees chains of different spread, and is
 stricter: on the first 100 ves_3layer ID soundings
-with the default settings 83 % converged by it against 92 %, at 0.40
-against 0.28 s per sounding, with the same coverage.
+within 48,000 steps 83 % converged by it against 92 %, at 0.40 against
+0.28 s per sounding, with the same coverage.
 
 Forward-call unit
 -----------------
@@ -115,13 +116,13 @@ from .mcmc import DIAGNOSTICS, SAMPLERS, run_chains
 
 __all__ = ["PosteriorResult", "sample_posterior", "POSTERIOR_DEFAULTS"]
 
-POSTERIOR_DEFAULTS = {"n_steps": 2000, "max_steps": 48000, "n_chains": 4, "thin": 2,
+POSTERIOR_DEFAULTS = {"n_steps": 2000, "max_steps": 64000, "n_chains": 4, "thin": 2,
                       "burn_in": 1000, "diagnostics": "split"}
 """Sampler settings of :func:`sample_posterior` (and of a scenario's ``[posterior]``).
 
 ``burn_in`` is ``n_steps // 2`` of the default ``n_steps``; with another
 ``n_steps``, ``sample_posterior`` uses ``n_steps // 2`` unless given one, and
-``max_steps`` keeps its ratio to ``n_steps`` (24 rounds)."""
+``max_steps`` keeps its ratio to ``n_steps`` (32 rounds)."""
 
 _ARCHIVE_PER_PARAM = 10    # initial archive: 10 p draws (ter Braak & Vrugt 2008)
 
@@ -356,7 +357,7 @@ def sample_posterior(forward, space, data, sigma, start, *,
     max_steps : int, optional
         Steps after which an unconverged sounding stops (a multiple of
         ``n_steps``; default ``POSTERIOR_DEFAULTS["max_steps"]`` for the
-        default ``n_steps``, the same number of rounds (24) otherwise).
+        default ``n_steps``, the same number of rounds (32) otherwise).
     n_chains : int
         Chains per sounding (>= 2; even and >= 2 n_params for ``"stretch"``).
     thin : int
@@ -401,11 +402,13 @@ def sample_posterior(forward, space, data, sigma, start, *,
     -----
     Memory: the stored states and the archive take about
     ``8 n_params n_chains (2 n_steps / thin + max_steps / 10)`` bytes per
-    sounding, 1.1 MB with the defaults and five parameters: sample a large
+    sounding, 1.3 MB with the defaults and five parameters: sample a large
     survey in batches of a few hundred soundings (and join the results with
-    :meth:`PosteriorResult.concatenate`).  Time: on ves_3layer, 100 soundings
-    together took 0.3 s each on two cores shared with other jobs (load
-    average 2; benchmarks/bench_posterior.py).
+    :meth:`PosteriorResult.concatenate`).  Time: 100 soundings together took
+    0.36 s each on ves_3layer, 0.29 s on mt_3layer, on two cores shared with
+    other jobs (load average 1.1-1.4; benchmarks/bench_posterior.py); 1.2 s
+    on ves_3layer OOD, where the widened box reaches models whose VES
+    forward computation is slower.
 
     Examples
     --------
