@@ -39,21 +39,16 @@ forward calls per sounding), 5 % with the stretch move and 12 walkers
 (170,000).  Soundings that have not converged after ``n_steps`` (2,000) run
 ``n_steps`` more, up to ``max_steps`` (64,000).
 
-Why these settings: the chains that did not converge (first 100 ves_3layer
-ID soundings, the settings before) were slow, not wrong -- they crept along
-equivalence valleys spanning up to half the box in rho_2 and h_2 (acceptance
-0.11 against 0.22 for the converged ones), and R-hat failed more often than
-ESS (44 % against 30 % of the soundings; h_1, h_2 and rho_2 the worst).
-R-hat < 1.01 needs about 50 effective draws per split chain, so it is chain
-length that counts, and at about 1 ms per step whatever the batch the steps
-of the slowest soundings are most of the wall time.  A burn-in of the first
-``n_steps / 2`` steps instead of the first half of all steps, rounds of
-2,000 steps and at most 64,000 took the first 200 ID soundings (batches of
-100, same seeds; benchmarks/bench_posterior.py --ood) from 56 % to 91 %
-converged on ves_3layer and from 53 % to 94 % on mt_3layer, at 0.36 and
-0.29 s per sounding (0.22 and 0.15 s before; load average 1.1-1.4), with the
-coverage of the 90 % intervals unchanged (ves_3layer 0.86-0.905).  Proposal
-changes did not help (:mod:`geoinv.inversion.mcmc`).
+Why these settings: unconverged chains were slow, not wrong -- creeping
+along equivalence valleys (acceptance 0.11 against 0.22), failing R-hat
+more often than ESS -- and R-hat < 1.01 needs chain length, while the steps
+of the slowest soundings (about 1 ms each whatever the batch) are most of
+the wall time.  A burn-in of ``n_steps / 2`` steps instead of half of all
+steps, rounds of 2,000 and at most 64,000 steps took the first 200 ID
+soundings from 56 % to 91 % converged (ves_3layer) and from 53 % to 94 %
+(mt_3layer), at 0.36 and 0.29 s per sounding (0.22 and 0.15 s before), the
+coverage of the 90 % intervals unchanged (:mod:`geoinv.inversion.mcmc`,
+benchmarks/bench_posterior.py).
 
 Start
 -----
