@@ -33,11 +33,22 @@ differences of an archive of past states follow that shape where the
 differences between the walkers of the affine-invariant stretch move cut
 across it, and four chains per sounding make R-hat (which needs every chain
 to be long) affordable.  Measured on the first 100 ves_3layer ID soundings
-(benchmarks/bench_posterior.py --compare-stretch), within 16,000 steps:
-59 % converged with DE-MCz and 4 chains (40,000 forward calls per
-sounding), 5 % with the stretch move and 12 walkers (170,000).  Soundings
-that have not converged after ``n_steps`` run ``n_steps`` more, up to
-``max_steps``.
+(benchmarks/bench_posterior.py --compare-stretch, the settings of the
+time), within 16,000 steps: 59 % converged with DE-MCz and 4 chains (40,000
+forward calls per sounding), 5 % with the stretch move and 12 walkers
+(170,000).  Soundings that have not converged after ``n_steps`` (2,000) run
+``n_steps`` more, up to ``max_steps`` (64,000).
+
+Why these settings: unconverged chains were slow, not wrong -- creeping
+along equivalence valleys (acceptance 0.11 against 0.22), failing R-hat
+more often than ESS -- and R-hat < 1.01 needs chain length, while the steps
+of the slowest soundings (about 1 ms each whatever the batch) are most of
+the wall time.  A burn-in of ``n_steps / 2`` steps instead of half of all
+steps, rounds of 2,000 and at most 64,000 steps took the first 200 ID
+soundings from 56 % to 91 % converged (ves_3layer) and from 53 % to 94 %
+(mt_3layer), at 0.36 and 0.29 s per sounding (0.22 and 0.15 s before), the
+coverage of the 90 % intervals unchanged (:mod:`geoinv.inversion.mcmc`,
+benchmarks/bench_posterior.py).
 
 Start
 -----
@@ -46,8 +57,8 @@ posterior ``N(u_start, (J^T J + I)^-1)`` in box widths ``u`` (``J`` from
 :func:`least_squares.weighted_jacobian`; the ``+ I`` keeps unresolved
 directions at about one box width) gives ``10 n_params`` draws, folded back
 into the search box: the initial DE-MCz archive; the chains start from the
-``n_chains`` of them with the lowest ``chi2``.  The first half of every
-chain is burn-in.
+``n_chains`` of them with the lowest ``chi2``.  The first ``burn_in`` steps
+(``n_steps / 2``) of every chain are burn-in.
 
 Convergence
 -----------
@@ -55,7 +66,12 @@ Per sounding and parameter, split R-hat and the effective sample size of the
 returned draws (:mod:`geoinv.inversion.convergence`; both are invariant
 under the affine map between ``u`` and the declared scale); a sounding has
 *converged* when every parameter has ``R_hat < max_r_hat`` (1.01) and
-``ESS >= target_ess`` (200).
+``ESS >= target_ess`` (200).  ``diagnostics="rank"`` uses the rank-normalised
+R-hat (bulk and folded) and the smaller of bulk and tail ESS instead
+(Vehtari et al. 2021): it also sees chains of different spread, and is
+stricter: on the first 100 ves_3layer ID soundings
+within 48,000 steps 83 % converged by it against 92 %, at 0.40 against
+0.28 s per sounding, with the same coverage.
 
 Forward-call unit
 -----------------
@@ -91,12 +107,17 @@ from .._checks import check_choice, check_float, check_int, check_rows, format_r
 from ..prior.model_space import as_generator
 from .least_squares import search_bounds
 from .likelihood import chi_square, linearised_covariance, log_data_mask
-from .mcmc import SAMPLERS, run_chains
+from .mcmc import DIAGNOSTICS, SAMPLERS, run_chains
 
 __all__ = ["PosteriorResult", "sample_posterior", "POSTERIOR_DEFAULTS"]
 
-POSTERIOR_DEFAULTS = {"n_steps": 4000, "max_steps": 16000, "n_chains": 4, "thin": 4}
-"""Sampler settings of :func:`sample_posterior` (and of a scenario's ``[posterior]``)."""
+POSTERIOR_DEFAULTS = {"n_steps": 2000, "max_steps": 64000, "n_chains": 4, "thin": 2,
+                      "burn_in": 1000, "diagnostics": "split"}
+"""Sampler settings of :func:`sample_posterior` (and of a scenario's ``[posterior]``).
+
+``burn_in`` is ``n_steps // 2`` of the default ``n_steps``; with another
+``n_steps``, ``sample_posterior`` uses ``n_steps // 2`` unless given one, and
+``max_steps`` keeps its ratio to ``n_steps`` (32 rounds)."""
 
 _ARCHIVE_PER_PARAM = 10    # initial archive: 10 p draws (ter Braak & Vrugt 2008)
 
@@ -305,7 +326,8 @@ def sample_posterior(forward, space, data, sigma, start, *,
                      n_steps=POSTERIOR_DEFAULTS["n_steps"], max_steps=None,
                      n_chains=POSTERIOR_DEFAULTS["n_chains"], thin=POSTERIOR_DEFAULTS["thin"],
                      widen=0.0, target_ess=200.0, max_r_hat=1.01,
-                     sampler="de_mcz", data_scale="auto", rng=None):
+                     sampler="de_mcz", data_scale="auto", burn_in=None,
+                     diagnostics=POSTERIOR_DEFAULTS["diagnostics"], rng=None):
     """Sample the posterior of every sounding; run each until it has converged.
 
     See the module docstring for the likelihood, the prior, the sampler, the
@@ -326,11 +348,11 @@ def sample_posterior(forward, space, data, sigma, start, *,
         Start model of each sounding (physical units), e.g. network -> LM;
         clipped into the search box.
     n_steps : int
-        Steps per round and chain (the first half of all steps is burn-in).
+        Steps per round and chain.
     max_steps : int, optional
         Steps after which an unconverged sounding stops (a multiple of
-        ``n_steps``; default ``POSTERIOR_DEFAULTS["max_steps"]`` when
-        ``n_steps`` is the default, else ``4 n_steps``).
+        ``n_steps``; default ``POSTERIOR_DEFAULTS["max_steps"]`` for the
+        default ``n_steps``, the same number of rounds (32) otherwise).
     n_chains : int
         Chains per sounding (>= 2; even and >= 2 n_params for ``"stretch"``).
     thin : int
@@ -350,6 +372,13 @@ def sample_posterior(forward, space, data, sigma, start, *,
     data_scale : {"auto", "log", "linear"}
         Residual space, as in least_squares (default: log10 on the forward
         model's log columns).
+    burn_in : int, optional
+        Steps dropped at the start of every chain, at most ``n_steps // 2``
+        (default ``n_steps // 2``).
+    diagnostics : {"split", "rank"}
+        Convergence diagnostics: split R-hat and ESS, or rank-normalised
+        R-hat and the smaller of bulk and tail ESS (Vehtari et al. 2021;
+        stricter, see the module docstring).
     rng : numpy.random.Generator or int or None
         Draws the start and the moves.
 
@@ -367,12 +396,14 @@ def sample_posterior(forward, space, data, sigma, start, *,
     Notes
     -----
     Memory: the stored states and the archive take about
-    ``8 n_params n_chains max_steps (1 / thin + 1 / 10)`` bytes per
-    sounding, 0.9 MB with the defaults and five parameters: sample a large
+    ``8 n_params n_chains (2 n_steps / thin + max_steps / 10)`` bytes per
+    sounding, 1.3 MB with the defaults and five parameters: sample a large
     survey in batches of a few hundred soundings (and join the results with
-    :meth:`PosteriorResult.concatenate`).  Time: on ves_3layer, 100 soundings
-    together took 0.2-0.5 s each on two cores shared with other jobs (load
-    average 3-5; benchmarks/bench_posterior.py).
+    :meth:`PosteriorResult.concatenate`).  Time: 100 soundings together took
+    0.36 s each on ves_3layer, 0.29 s on mt_3layer, on two cores shared with
+    other jobs (load average 1.1-1.4; benchmarks/bench_posterior.py); 1.2 s
+    on ves_3layer OOD, where the widened box reaches models whose VES
+    forward computation is slower.
 
     Examples
     --------
@@ -387,7 +418,7 @@ def sample_posterior(forward, space, data, sigma, start, *,
     >>> post = sample_posterior(ves, space, d, 0.0086, [[100.0, 10.0, 5.0]], n_steps=2000,
     ...                         rng=0)
     >>> post.samples.shape
-    (1, 1000, 3)
+    (1, 2000, 3)
     >>> low, high = post.intervals(0.9)
     >>> bool(low[0, 0] < 100.0 < high[0, 0]), bool(high[0, 0] / low[0, 0] < 1.2)
     (True, True)
@@ -403,9 +434,11 @@ def sample_posterior(forward, space, data, sigma, start, *,
     thin = check_int(thin, "thin", 1)
     n_steps = check_int(n_steps, "n_steps", 8 * thin)
     if max_steps is None:
-        max_steps = (POSTERIOR_DEFAULTS["max_steps"] if n_steps == POSTERIOR_DEFAULTS["n_steps"]
-                     else 4 * n_steps)
+        max_steps = n_steps * (POSTERIOR_DEFAULTS["max_steps"] // POSTERIOR_DEFAULTS["n_steps"])
     max_steps = check_int(max_steps, "max_steps", n_steps)
+    burn_in = (n_steps // 2 if burn_in is None
+               else check_int(burn_in, "burn_in", 0, maximum=n_steps // 2))
+    diagnostics = check_choice(diagnostics, "diagnostics", DIAGNOSTICS)
     if max_steps % n_steps:
         raise ValueError(f"max_steps must be a multiple of n_steps ({n_steps}); got {max_steps}")
     target_ess = check_float(target_ess, "target_ess", 0.0)
@@ -437,7 +470,7 @@ def sample_posterior(forward, space, data, sigma, start, *,
 
     chains = run_chains(post, x0, archive, chi2_x0=chi2_x0, sampler=sampler, n_steps=n_steps,
                         max_steps=max_steps, thin=thin, target_ess=target_ess,
-                        max_r_hat=max_r_hat, rng=rng)
+                        max_r_hat=max_r_hat, burn_in=burn_in, diagnostics=diagnostics, rng=rng)
     samples = post.models(chains.states.reshape(n, -1, p))
     return PosteriorResult(
         samples=samples, chi2=chains.chi2.reshape(n, -1), acceptance=chains.acceptance,

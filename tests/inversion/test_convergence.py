@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
-from geoinv.inversion.convergence import (autocorrelation_time, effective_sample_size,
-                                          split_chains, split_r_hat)
+from geoinv.inversion.convergence import (autocorrelation_time, bulk_ess, effective_sample_size,
+                                          rank_normalize, rank_r_hat, split_chains, split_r_hat,
+                                          tail_ess)
+from scipy.special import ndtri
 
 
 def ar1(rng, shape, phi):
@@ -65,3 +67,42 @@ def test_split_chains_halves_and_drops_the_middle_draw():
     assert halves[:, 0].tolist() == [0, 9, 5, 14]           # first halves, then second halves
     with pytest.raises(ValueError, match="n_draws >= 4"):
         split_chains(np.zeros((2, 3)))
+
+
+def test_rank_normalize_gives_blom_normal_scores():
+    x = np.array([[3.0, 1.0], [2.0, 2.0]])                  # ranks 4, 1, 2.5, 2.5 of S = 4
+    expected = ndtri((np.array([[4, 1], [2.5, 2.5]]) - 0.375) / 4.25)
+    np.testing.assert_allclose(rank_normalize(x), expected, rtol=1e-12)
+    # ranks only: an increasing map changes nothing
+    rng = np.random.default_rng(3)
+    y = rng.standard_normal((3, 4, 50))
+    np.testing.assert_allclose(rank_normalize(np.exp(y)), rank_normalize(y), rtol=1e-12)
+
+
+def test_rank_r_hat_and_bulk_ess_of_iid_draws_and_heavy_tails():
+    rng = np.random.default_rng(4)
+    normal = rng.standard_normal((100, 4, 1000))
+    cauchy = rng.standard_cauchy((100, 4, 1000))
+    for chains in (normal, cauchy):
+        # iid: R-hat - 1 ~ 1 / (2 * ESS per split chain) = 1 / 1000, scatter ~ as much
+        assert np.all(rank_r_hat(chains) < 1.01)
+        # 4000 draws whatever the tails; same 4 % scatter as for the classic ESS
+        assert abs(np.mean(bulk_ess(chains)) / 4000 - 1) < 0.03
+    # the indicator of a 5 % tail is iid Bernoulli: ESS ~ 4000 too
+    assert abs(np.mean(tail_ess(normal)) / 4000 - 1) < 0.05
+
+
+def test_rank_r_hat_sees_shifted_means_and_different_scales():
+    rng = np.random.default_rng(5)
+    shifted = rng.standard_normal((4, 1000)) + np.array([0, 0, 0, 0.5])[:, None]
+    # split means: 6 at 0, 2 at 0.5, variance 0.054 against W = 1: R ~ sqrt(1.054) = 1.026
+    assert rank_r_hat(shifted) > 1.01 and split_r_hat(shifted) > 1.01
+    wide = rng.standard_normal((4, 1000)) * np.array([1, 1, 1, 3.0])[:, None]
+    # same means, one chain 3x wider: invisible to the classic R-hat, not to the folded one
+    assert split_r_hat(wide) < 1.01 < rank_r_hat(wide)
+
+
+def test_rank_diagnostics_of_constant_chains_are_nan():
+    chains = np.full((2, 3, 100), 7.0)
+    for f in (rank_r_hat, bulk_ess, tail_ess):
+        assert np.isnan(f(chains)).all()

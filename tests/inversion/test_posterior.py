@@ -38,7 +38,7 @@ def test_linear_gaussian_posterior_has_the_exact_mean_and_covariance():
     rng = np.random.default_rng(3)
     data = forward.simulate(truth) + SIGMA * rng.standard_normal((3, 4))
     post = sample_posterior(forward, space, data, SIGMA, truth + 0.3, n_steps=2000, rng=4)
-    assert post.samples.shape == (3, 4 * 2000 // 8, 2)
+    assert post.samples.shape == (3, 4 * 2000 // 4, 2)      # 4 chains x n_steps / (2 thin)
     assert post.converged.all()
     for i in range(3):
         mean, cov = exact_posterior(data[i])
@@ -122,7 +122,7 @@ def test_unconverged_soundings_are_flagged_and_runs_extend():
     short = sample_posterior(forward, space, data, SIGMA, [[1.0, 2.0]], n_steps=200,
                              max_steps=400, target_ess=1e6, rng=8)
     assert not short.converged[0] and short.steps[0] == 400    # ran both rounds, then gave up
-    assert short.samples.shape == (1, 4 * 200 // 8, 2)           # same number of draws
+    assert short.samples.shape == (1, 4 * 200 // 4, 2)           # same number of draws
     # 4 chains x 400 steps, the Jacobian (p + 1 = 3) and the archive (10 p = 20)
     assert 4 * 400 * 0.9 < short.forward_calls[0] <= 4 * 400 + 3 + 20
     assert 0.05 < short.acceptance[0] < 0.6
@@ -139,14 +139,14 @@ def test_seeded_runs_repeat_and_frame_columns():
     frame = a.to_frame(0.9)
     assert list(frame.columns[:3]) == ["m_0_median", "m_0_low_90", "m_0_high_90"]
     assert len(frame) == 2 and "r_hat_max" in frame and "converged" in frame
-    assert a.chains.shape == (2, 4, 400 // 8, 2)
-    assert np.array_equal(a.chains[0, 1], a.samples[0, 50:100])
+    assert a.chains.shape == (2, 4, 400 // 4, 2)
+    assert np.array_equal(a.chains[0, 1], a.samples[0, 100:200])
     assert a.quantiles([0.05, 0.5]).shape == (2, 2, 2)
     assert np.allclose(a.log_likelihood, -0.5 * a.chi2)
     second = a.subset([1])
-    assert second.samples.shape == (1, 200, 2) and np.array_equal(second.ess, a.ess[1:])
+    assert second.samples.shape == (1, 400, 2) and np.array_equal(second.ess, a.ess[1:])
     both = PosteriorResult.concatenate([a, b])
-    assert both.samples.shape == (4, 200, 2) and np.array_equal(both.samples[2:], b.samples)
+    assert both.samples.shape == (4, 400, 2) and np.array_equal(both.samples[2:], b.samples)
     assert both.forward_calls.tolist() == a.forward_calls.tolist() + b.forward_calls.tolist()
     c = sample_posterior(forward, space, data, SIGMA, [[1.0, 2.0], [0, 0]], n_steps=800,
                          max_steps=800, rng=9)
@@ -170,7 +170,7 @@ def test_stretch_sampler_agrees_on_the_linear_posterior():
     (dict(max_steps=500), "max_steps must be a multiple of n_steps"),
     (dict(sampler="gibbs"), "sampler must be one of"),
     (dict(thin=0), "thin must be an integer >= 1"),
-    (dict(n_steps=10), "n_steps must be an integer >= 32"),
+    (dict(n_steps=10), "n_steps must be an integer >= 16"),
 ])
 def test_bad_settings_are_named(kwargs, message):
     forward, space = linear_problem()
