@@ -288,8 +288,10 @@ def posterior_section(metrics, scenario, seconds, counts):
     lines = [f"## Posterior: are the {pct} % intervals right?", "",
              f"The posterior of the first {cfg.n_soundings} soundings of each test split was "
              "sampled (DE-MCz chains from network -> LM; "
-             f"{cfg.n_chains} chains, rounds of {cfg.n_steps} steps up to {cfg.max_steps}, "
-             "converged when split R-hat < 1.01 and ESS >= 200 for every parameter). Prior: "
+             f"{cfg.n_chains} chains, rounds of {cfg.n_steps} steps up to "
+             f"{cfg.resolved_max_steps}, converged when "
+             + ("rank-normalised" if cfg.diagnostics == "rank" else "split")
+             + " R-hat < 1.01 and ESS >= 200 for every parameter). Prior: "
              "uniform in the declared scale on the prior box (test_id) or on the box widened "
              f"by the OOD shell, {scenario.ood.shell:g} box widths (test_ood); likelihood: "
              "Gaussian in each datum's error space.", "",

@@ -101,7 +101,7 @@ _TYPICAL = {"[samples] train": 8000, "[samples] validation": 1000, "[samples] te
             "[samples] test_ood": 1000, "[network] hidden": 40, "[network] ensemble": 1,
             "[training] max_epochs": 1000, "[refine] n_restarts": 10, "[refine] max_iter": 50,
             "[profile] n_positions": 200, "[posterior] n_soundings": 100,
-            "[posterior] max_steps": 16000, "[posterior] n_chains": 4}
+            "[posterior] max_steps": 64000, "[posterior] n_chains": 4}
 """Typical values; a time overrun is blamed on the factor furthest above its own."""
 
 
@@ -251,11 +251,13 @@ def estimate_resources(config, n_data, n_params, trainer=None):
                                                 + 3 * n_data * n_params) * 8
     post = config.get("posterior")
     if post is not None:
-        post = {"n_soundings": 100, "max_steps": 16000, "n_chains": 4, "thin": 4,
-                "n_steps": 4000, **post}
+        post = {"n_soundings": 100, "n_chains": 4, "thin": 2, "n_steps": 2000, **post}
+        post.setdefault("max_steps", 32 * post["n_steps"])
         n_post = min(post["n_soundings"], samples["test_id"]) + min(post["n_soundings"],
                                                                      samples["test_ood"])
-        chain_states = post["n_chains"] * post["max_steps"] * (1 / post["thin"] + 1 / 10)
+        # the stored states (a buffer of 2 n_steps / thin per chain) and the archive
+        chain_states = post["n_chains"] * (2 * post["n_steps"] / post["thin"]
+                                           + post["max_steps"] / 10)
         # the states and archive of one batch, and the draws kept of every sounding
         chains = _most_atypical(config, ("[posterior] max_steps", "[posterior] n_chains"))
         mem[chains] = min(n_post, POSTERIOR_BATCH) * chain_states * n_params * 8

@@ -17,6 +17,7 @@ from typing import ClassVar
 
 from .._checks import check_bool, check_choice, check_float, check_int
 from ..nn.activations import ACTIVATIONS
+from ..inversion.mcmc import DIAGNOSTICS
 from ..inversion.posterior import POSTERIOR_DEFAULTS
 from ..nn.training import TRAINERS, make_trainer
 from ..prior.model_space import SAMPLING_METHODS
@@ -216,35 +217,54 @@ class PosteriorSection(Section):
     (:mod:`geoinv.evaluation.calibration`).  The prior is uniform on the
     prior box for ``test_id`` (the box its models were drawn from) and on
     the box widened by ``[ood] shell`` for ``test_ood``.  ``n_steps``,
-    ``max_steps``, ``n_chains`` and ``thin`` are the sampler's settings
-    (each chain runs rounds of ``n_steps`` steps until it has converged or
-    made ``max_steps``).  Without ``seed`` the chains draw from the run's
+    ``max_steps``, ``n_chains``, ``thin``, ``burn_in`` and ``diagnostics``
+    are the sampler's settings (each chain runs rounds of ``n_steps`` steps
+    until it has converged or made ``max_steps``, 32 rounds by default).  Without ``seed`` the chains draw from the run's
     own ``posterior`` stream of the scenario seed.
     """
 
     title: ClassVar[str] = "posterior"
     n_soundings: int = field(default=100, metadata=count(1))
     n_steps: int = field(default=POSTERIOR_DEFAULTS["n_steps"], metadata=count(8))
-    max_steps: int = field(default=POSTERIOR_DEFAULTS["max_steps"], metadata=count(8))
+    max_steps: int | None = field(default=None, metadata=optional_count(8))
     n_chains: int = field(default=POSTERIOR_DEFAULTS["n_chains"], metadata=count(2))
     thin: int = field(default=POSTERIOR_DEFAULTS["thin"], metadata=count(1))
+    burn_in: int | None = field(default=None, metadata=optional_count(0))
+    diagnostics: str = field(default=POSTERIOR_DEFAULTS["diagnostics"],
+                             metadata=choice(*DIAGNOSTICS))
     level: float = field(default=0.9, metadata=number(0.0, 1.0, low_open=True, high_open=True))
     n_figures: int = field(default=2, metadata=count(0))
     seed: int | None = field(default=None, metadata=optional_count(0))
 
     def validate(self):
-        if self.max_steps < self.n_steps or self.max_steps % self.n_steps:
+        if self.max_steps is not None and (self.max_steps < self.n_steps
+                                           or self.max_steps % self.n_steps):
             raise ScenarioError(f"[posterior] max_steps must be a multiple of n_steps "
                                 f"({self.n_steps}); got {self.max_steps}")
         if self.n_steps < 8 * self.thin:
             raise ScenarioError(f"[posterior] n_steps must be at least 8 thin ({8 * self.thin}) "
                                 f"to keep draws; got {self.n_steps}")
+        if self.burn_in is not None and self.burn_in > self.n_steps // 2:
+            raise ScenarioError(f"[posterior] burn_in must be at most n_steps / 2 "
+                                f"({self.n_steps // 2}); got {self.burn_in}")
 
     @property
     def sampler_options(self):
-        """Keyword arguments of :func:`~geoinv.inversion.posterior.sample_posterior`."""
-        return {"n_steps": self.n_steps, "max_steps": self.max_steps,
-                "n_chains": self.n_chains, "thin": self.thin}
+        """Keyword arguments of :func:`~geoinv.inversion.posterior.sample_posterior`.
+
+        An absent ``max_steps`` is 32 rounds of ``n_steps`` (the sampler's
+        own default), an absent ``burn_in`` half a round.
+        """
+        return {"n_steps": self.n_steps, "max_steps": self.resolved_max_steps,
+                "n_chains": self.n_chains, "thin": self.thin,
+                "burn_in": self.n_steps // 2 if self.burn_in is None else self.burn_in,
+                "diagnostics": self.diagnostics}
+
+    @property
+    def resolved_max_steps(self):
+        """``max_steps``, or 32 rounds of ``n_steps`` when absent."""
+        ratio = POSTERIOR_DEFAULTS["max_steps"] // POSTERIOR_DEFAULTS["n_steps"]
+        return ratio * self.n_steps if self.max_steps is None else self.max_steps
 
 
 @dataclass(frozen=True)

@@ -295,7 +295,7 @@ def posterior(context):
         note = getattr(context.get("progress"), "note", None)
         if note is not None:
             note(f"posterior: sampling {len(idx)} {split} soundings ({cfg.n_chains} chains, "
-                 f"up to {cfg.max_steps} steps)")
+                 f"up to {cfg.resolved_max_steps} steps)")
         t0 = time.perf_counter()
         post = _sample_batches(forward, space, ds.data[idx], ds.sigma[idx], start, rng,
                                widen=0.0 if split == "test_id" else scenario.ood.shell,

@@ -9,6 +9,7 @@ from conftest import train_small_inversion
 from geoinv import ModelSpace, Parameter, read_survey
 from geoinv.forward import VES
 from geoinv.inversion.field import invert_survey, resample
+from geoinv.inversion.posterior import POSTERIOR_DEFAULTS
 
 
 def ves_csv(ab2, rho_a, log10_sigma=0.01, sounding=None, mn2=None, x=None):
@@ -131,7 +132,8 @@ def test_posterior_of_a_synthetic_sounding_holds_the_truth(trained):
     result = invert_survey(trained, survey, rng=0, posterior=True,
                            posterior_options=dict(n_steps=400, max_steps=400))
     post = result.posterior
-    assert post.samples.shape == (1, 4 * 400 // 8, 3)           # 4 chains x n_steps / (2 thin)
+    thin = POSTERIOR_DEFAULTS["thin"]
+    assert post.samples.shape == (1, 4 * 400 // (2 * thin), 3)  # 4 chains x n_steps / (2 thin)
     # the prior is the LM search box: the prior box widened by 0.5 box widths (log10)
     np.testing.assert_allclose(post.low, 10 ** (np.log10(trained.space.low) - 0.5 * np.log10(
         trained.space.high / trained.space.low)), rtol=1e-9)
@@ -141,7 +143,7 @@ def test_posterior_of_a_synthetic_sounding_holds_the_truth(trained):
                                                                        "high_90"))
         assert (low <= median).all() and (median <= high).all(), name
     # the truth within the 90 % interval, widened by half its width in decades on each side
-    # (200 draws of chains that may not have converged in 400 steps: generous on purpose)
+    # (400 draws of chains that may not have converged in 400 steps: generous on purpose)
     for j, name in enumerate(result.names):
         lo, hi = np.log10(frame[f"{name}_low_90"][0]), np.log10(frame[f"{name}_high_90"][0])
         assert lo - 0.5 * (hi - lo) <= np.log10(truth[j]) <= hi + 0.5 * (hi - lo), name

@@ -169,7 +169,7 @@ def test_a_scenarios_posterior_section_sets_the_chains_and_their_seed(tmp_path):
     from geoinv.workflow.invert import invert_file
 
     shutil.copy(SOND, tmp_path / "sond.ves")
-    section = "[posterior]\nn_steps = 120\nmax_steps = 240\nn_chains = 3\nseed = {}\n"
+    section = "[posterior]\nn_steps = 120\nmax_steps = 240\nn_chains = 3\nthin = 4\nseed = {}\n"
     results = []
     for seed in (3, 3, 4):
         path = tmp_path / f"s{seed}.toml"
