@@ -49,15 +49,13 @@ from .equivalence import (EquivalenceLimits, dar_zarrouk_frame, equivalence_limi
 from .least_squares import damped_least_squares
 from .likelihood import chi_square
 from .misfit import data_misfit, simulate_valid
-from .posterior import PosteriorResult, sample_posterior
+from .posterior import POSTERIOR_BATCH, PosteriorResult, sample_posterior
 from .refine import LM_DEFAULTS
 from .resample import GRID_AXES, resample
 
 __all__ = ["resample", "invert_survey", "SurveyInversion", "GRID_AXES", "POSTERIOR_BATCH",
            "POSTERIOR_LEVEL"]
 
-POSTERIOR_BATCH = 200
-"""Soundings sampled together: the sampler stores ~0.9 MB per sounding (posterior.py)."""
 
 POSTERIOR_LEVEL = 0.9
 """Probability inside the credible intervals of :meth:`SurveyInversion.to_frame`."""

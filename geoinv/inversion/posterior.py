@@ -109,7 +109,7 @@ from .least_squares import search_bounds
 from .likelihood import chi_square, linearised_covariance, log_data_mask
 from .mcmc import DIAGNOSTICS, SAMPLERS, run_chains
 
-__all__ = ["PosteriorResult", "sample_posterior", "POSTERIOR_DEFAULTS"]
+__all__ = ["PosteriorResult", "sample_posterior", "POSTERIOR_DEFAULTS", "POSTERIOR_BATCH"]
 
 POSTERIOR_DEFAULTS = {"n_steps": 2000, "max_steps": 64000, "n_chains": 4, "thin": 2,
                       "burn_in": 1000, "diagnostics": "split"}
@@ -118,6 +118,11 @@ POSTERIOR_DEFAULTS = {"n_steps": 2000, "max_steps": 64000, "n_chains": 4, "thin"
 ``burn_in`` is ``n_steps // 2`` of the default ``n_steps``; with another
 ``n_steps``, ``sample_posterior`` uses ``n_steps // 2`` unless given one, and
 ``max_steps`` keeps its ratio to ``n_steps`` (32 rounds)."""
+
+POSTERIOR_BATCH = 200
+"""Soundings a caller samples together (``geoinv invert``, a run's ``[posterior]``):
+the sampler holds ~1.3 MB per sounding of five parameters (see Notes of
+:func:`sample_posterior`), so a batch stays near 300 MB."""
 
 _ARCHIVE_PER_PARAM = 10    # initial archive: 10 p draws (ter Braak & Vrugt 2008)
 

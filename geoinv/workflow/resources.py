@@ -59,6 +59,8 @@ import math
 import os
 from dataclasses import dataclass, field
 
+from ..inversion.posterior import POSTERIOR_BATCH
+
 __all__ = ["ResourceError", "Estimate", "check_document", "check_resources",
            "estimate_resources", "memory_limit", "time_limit", "LIMITS"]
 
@@ -94,8 +96,7 @@ CALL_SECONDS = 5e-4
 """Seconds of overhead per batched iteration of damped least squares."""
 FIGURE_SECONDS = 0.5
 """Seconds per drawn reconstruction (one figure row)."""
-POSTERIOR_BATCH = 100
-"""Soundings whose posteriors are sampled together (the stage's batches)."""
+
 
 _TYPICAL = {"[samples] train": 8000, "[samples] validation": 1000, "[samples] test_id": 1000,
             "[samples] test_ood": 1000, "[network] hidden": 40, "[network] ensemble": 1,

@@ -41,12 +41,11 @@ from ..evaluation.metrics import (FIT_FRACTION, FIT_THRESHOLD, METRIC_COLUMNS, d
                                   parameter_metrics, simulate_valid)
 from ..inversion import NetworkInversion, OODDetector
 from ..inversion.equivalence import dar_zarrouk_frame
-from ..inversion.posterior import PosteriorResult, sample_posterior
+from ..inversion.posterior import POSTERIOR_BATCH, PosteriorResult, sample_posterior
 from ..inversion.profile import invert_profile, profile_models, simulate_profile
 from ..inversion.refine import refine
 from ..prior.dataset import make_dataset
 from . import report
-from .resources import POSTERIOR_BATCH
 from .sections import ScenarioError
 
 __all__ = ["StageResult", "Stage", "STAGES", "STREAMS", "SPLITS", "random_streams"]
