@@ -301,7 +301,8 @@ def posterior_section(metrics, scenario, seconds, counts):
              "ones). S_i = h_i / rho_i and T_i = h_i rho_i are the Dar Zarrouk conductance and "
              "transverse resistance of layer i; DZ_i is, per sounding, whichever of the two has "
              "the narrower interval: the one the data resolve. "
-             "@linearised: +/- 1.645 sd of the linearised covariance at network -> LM"
+             "@linearised: +/- 1.645 sd of the linearised covariance at network -> LM "
+             "(to the least-squares minimum, where the chains start too)"
              + ("; @ensemble: the members' mean +/- 1.645 sd" if "ensemble" in methods else "")
              + ".", "", head, "|---|---|" + "---|---|" * len(methods)]
     for split in SPLITS:
