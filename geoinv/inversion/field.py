@@ -49,7 +49,7 @@ from .equivalence import (EquivalenceLimits, dar_zarrouk_frame, equivalence_limi
 from .least_squares import damped_least_squares
 from .likelihood import chi_square
 from .misfit import data_misfit, simulate_valid
-from .posterior import POSTERIOR_BATCH, PosteriorResult, sample_posterior
+from .posterior import POSTERIOR_BATCH, PosteriorResult, chains_for, sample_posterior
 from .refine import LM_DEFAULTS
 from .resample import GRID_AXES, resample
 
@@ -429,6 +429,8 @@ def _sample(result, space, start, predicted, widen, options, rng):
     """
     rng = as_generator(options.pop("rng", rng))
     widen = options.pop("widen", widen)
+    if options.get("n_chains") is None:      # one count for every batch (they are joined)
+        options["n_chains"] = chains_for(len(result.forwards))
     posts, limits, order = [], [], []
     seconds = {"sampling": 0.0, "equivalence": 0.0}
     for group in _groups(result.forwards):

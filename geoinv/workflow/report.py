@@ -264,7 +264,7 @@ def _posterior_drawer(forward, panels, split, low, high):
     return draw
 
 
-def posterior_section(metrics, scenario, seconds, counts):
+def posterior_section(metrics, scenario, seconds, counts, chains):
     """Coverage and width of the credible intervals per method, and the sampling's cost.
 
     Parameters
@@ -276,7 +276,10 @@ def posterior_section(metrics, scenario, seconds, counts):
         Sampling wall time per split.
     counts : dict of str to int
         Soundings sampled per split (calibration ones and reconstructions).
+    chains : dict of str to int
+        Chains per sounding of each split.
     """
+    posteriors_chains = " or ".join(map(str, sorted(set(chains.values()))))
     cfg = scenario.posterior
     pct = f"{100 * cfg.level:g}"
     m = metrics.set_index(["split", "quantity", "metric"])["value"]
@@ -288,7 +291,7 @@ def posterior_section(metrics, scenario, seconds, counts):
     lines = [f"## Posterior: are the {pct} % intervals right?", "",
              f"The posterior of the first {cfg.n_soundings} soundings of each test split was "
              "sampled (DE-MCz chains from network -> LM; "
-             f"{cfg.n_chains} chains, rounds of {cfg.n_steps} steps up to "
+             f"{posteriors_chains} chains, rounds of {cfg.n_steps} steps up to "
              f"{cfg.resolved_max_steps}, converged when "
              + ("rank-normalised" if cfg.diagnostics == "rank" else "split")
              + " R-hat < 1.01 and ESS >= 200 for every parameter). Prior: "

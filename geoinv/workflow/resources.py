@@ -59,7 +59,7 @@ import math
 import os
 from dataclasses import dataclass, field
 
-from ..inversion.posterior import POSTERIOR_BATCH
+from ..inversion.posterior import POSTERIOR_BATCH, chains_for
 
 __all__ = ["ResourceError", "Estimate", "check_document", "check_resources",
            "estimate_resources", "memory_limit", "time_limit", "LIMITS"]
@@ -252,7 +252,9 @@ def estimate_resources(config, n_data, n_params, trainer=None):
                                                 + 3 * n_data * n_params) * 8
     post = config.get("posterior")
     if post is not None:
-        post = {"n_soundings": 100, "n_chains": 4, "thin": 2, "n_steps": 2000, **post}
+        post = {"n_soundings": 100, "thin": 2, "n_steps": 2000, **post}
+        post.setdefault("n_chains", chains_for(min(post["n_soundings"], samples["test_id"],
+                                                   samples["test_ood"])))
         post.setdefault("max_steps", 32 * post["n_steps"])
         n_post = min(post["n_soundings"], samples["test_id"]) + min(post["n_soundings"],
                                                                      samples["test_ood"])

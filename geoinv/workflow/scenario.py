@@ -80,10 +80,12 @@ Format (all sections but ``[forward]`` and ``[prior]`` are optional)::
 
     [posterior]                      # optional: sample test soundings' posteriors (MCMC)
     n_soundings = 100                # per test split, from its first soundings
-    n_steps = 4000                   # steps per round of every chain
-    max_steps = 16000                # an unconverged sounding stops here
-    n_chains = 4
-    thin = 4
+    n_steps = 2000                   # steps per round of every chain
+    max_steps = 64000                # an unconverged sounding stops here (default 32 rounds)
+    n_chains = 4                     # default: 4, up to 16 when few soundings are sampled
+    thin = 2
+    burn_in = 1000                   # steps dropped once (default n_steps / 2)
+    diagnostics = "split"            # or "rank": rank-normalised R-hat (stricter)
     level = 0.9                      # central credible interval whose coverage is measured
     n_figures = 2                    # posterior figures per split
     seed = 7                         # optional; default: the run's own stream of `seed`

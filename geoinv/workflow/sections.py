@@ -227,7 +227,7 @@ class PosteriorSection(Section):
     n_soundings: int = field(default=100, metadata=count(1))
     n_steps: int = field(default=POSTERIOR_DEFAULTS["n_steps"], metadata=count(8))
     max_steps: int | None = field(default=None, metadata=optional_count(8))
-    n_chains: int = field(default=POSTERIOR_DEFAULTS["n_chains"], metadata=count(2))
+    n_chains: int | None = field(default=None, metadata=optional_count(2))
     thin: int = field(default=POSTERIOR_DEFAULTS["thin"], metadata=count(1))
     burn_in: int | None = field(default=None, metadata=optional_count(0))
     diagnostics: str = field(default=POSTERIOR_DEFAULTS["diagnostics"],
@@ -253,7 +253,9 @@ class PosteriorSection(Section):
         """Keyword arguments of :func:`~geoinv.inversion.posterior.sample_posterior`.
 
         An absent ``max_steps`` is 32 rounds of ``n_steps`` (the sampler's
-        own default), an absent ``burn_in`` half a round.
+        own default), an absent ``burn_in`` half a round, absent
+        ``n_chains`` the sampler's choice for the number of soundings
+        (:func:`~geoinv.inversion.posterior.chains_for`).
         """
         return {"n_steps": self.n_steps, "max_steps": self.resolved_max_steps,
                 "n_chains": self.n_chains, "thin": self.thin,

@@ -41,7 +41,8 @@ from ..evaluation.metrics import (FIT_FRACTION, FIT_THRESHOLD, METRIC_COLUMNS, d
                                   parameter_metrics, simulate_valid)
 from ..inversion import NetworkInversion, OODDetector
 from ..inversion.equivalence import dar_zarrouk_frame
-from ..inversion.posterior import POSTERIOR_BATCH, PosteriorResult, sample_posterior
+from ..inversion.posterior import (POSTERIOR_BATCH, PosteriorResult, chains_for,
+                                   sample_posterior)
 from ..inversion.profile import invert_profile, profile_models, simulate_profile
 from ..inversion.refine import refine
 from ..prior.dataset import make_dataset
@@ -292,12 +293,15 @@ def posterior(context):
                        **scenario.refine.lm_options).models
         note = getattr(context.get("progress"), "note", None)
         if note is not None:
-            note(f"posterior: sampling {len(idx)} {split} soundings ({cfg.n_chains} chains, "
-                 f"up to {cfg.resolved_max_steps} steps)")
+            note(f"posterior: sampling {len(idx)} {split} soundings (up to "
+                 f"{cfg.resolved_max_steps} steps)")
         t0 = time.perf_counter()
+        options = cfg.sampler_options
+        if options["n_chains"] is None:     # one count for every batch (they are joined)
+            options["n_chains"] = chains_for(len(idx))
         post = _sample_batches(forward, space, ds.data[idx], ds.sigma[idx], start, rng,
                                widen=0.0 if split == "test_id" else scenario.ood.shell,
-                               **cfg.sampler_options)
+                               **options)
         seconds[split] = time.perf_counter() - t0
         posteriors[split], starts[split] = (idx, post), start
         first = post.subset(slice(0, n))
@@ -317,7 +321,8 @@ def posterior(context):
         figures=report.posterior_figures(scenario, datasets, context, posteriors, shown,
                                          starts),
         report=report.posterior_section(frame, scenario, seconds,
-                                        {s: len(p) for s, (_, p) in posteriors.items()}),
+                                        {s: len(p) for s, (_, p) in posteriors.items()},
+                                        {s: p.n_chains for s, (_, p) in posteriors.items()}),
         summary=_posterior_summary(frame, space.names, cfg.level))
 
 

@@ -7,7 +7,7 @@ from geoinv import ModelSpace, Parameter
 from geoinv.forward import VES
 from geoinv.inversion.least_squares import _Problem
 from geoinv.inversion.likelihood import chi_square, error_space, linearised_covariance
-from geoinv.inversion.posterior import PosteriorResult, sample_posterior
+from geoinv.inversion.posterior import PosteriorResult, chains_for, sample_posterior
 from conftest import LinearToy
 
 
@@ -38,7 +38,8 @@ def test_linear_gaussian_posterior_has_the_exact_mean_and_covariance():
     rng = np.random.default_rng(3)
     data = forward.simulate(truth) + SIGMA * rng.standard_normal((3, 4))
     post = sample_posterior(forward, space, data, SIGMA, truth + 0.3, n_steps=2000, rng=4)
-    assert post.samples.shape == (3, 4 * 2000 // 4, 2)      # 4 chains x n_steps / (2 thin)
+    # chains_for(3) = 16 chains (few soundings: more chains cost no more time per step)
+    assert post.samples.shape == (3, chains_for(3) * 2000 // 4, 2)   # x n_steps / (2 thin)
     assert post.converged.all()
     for i in range(3):
         mean, cov = exact_posterior(data[i])
@@ -120,7 +121,7 @@ def test_unconverged_soundings_are_flagged_and_runs_extend():
     forward, space = linear_problem()
     data = forward.simulate([[1.0, 2.0]])
     short = sample_posterior(forward, space, data, SIGMA, [[1.0, 2.0]], n_steps=200,
-                             max_steps=400, target_ess=1e6, rng=8)
+                             max_steps=400, n_chains=4, target_ess=1e6, rng=8)
     assert not short.converged[0] and short.steps[0] == 400    # ran both rounds, then gave up
     assert short.samples.shape == (1, 4 * 200 // 4, 2)           # same number of draws
     # 4 chains x 400 steps, the Jacobian (p + 1 = 3) and the archive (10 p = 20)
@@ -132,9 +133,9 @@ def test_seeded_runs_repeat_and_frame_columns():
     forward, space = linear_problem()
     data = forward.simulate([[1.0, 2.0], [0.0, 0.0]])
     a = sample_posterior(forward, space, data, SIGMA, [[1.0, 2.0], [0, 0]], n_steps=400,
-                         max_steps=400, rng=9)
+                         max_steps=400, n_chains=4, rng=9)
     b = sample_posterior(forward, space, data, SIGMA, [[1.0, 2.0], [0, 0]], n_steps=400,
-                         max_steps=400, rng=9)
+                         max_steps=400, n_chains=4, rng=9)
     assert np.array_equal(a.samples, b.samples)
     frame = a.to_frame(0.9)
     assert list(frame.columns[:3]) == ["m_0_median", "m_0_low_90", "m_0_high_90"]
@@ -149,7 +150,7 @@ def test_seeded_runs_repeat_and_frame_columns():
     assert both.samples.shape == (4, 400, 2) and np.array_equal(both.samples[2:], b.samples)
     assert both.forward_calls.tolist() == a.forward_calls.tolist() + b.forward_calls.tolist()
     c = sample_posterior(forward, space, data, SIGMA, [[1.0, 2.0], [0, 0]], n_steps=800,
-                         max_steps=800, rng=9)
+                         max_steps=800, n_chains=4, rng=9)
     with pytest.raises(ValueError, match="different settings"):
         PosteriorResult.concatenate([a, c])
 

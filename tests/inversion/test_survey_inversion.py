@@ -133,7 +133,7 @@ def test_posterior_of_a_synthetic_sounding_holds_the_truth(trained):
                            posterior_options=dict(n_steps=400, max_steps=400))
     post = result.posterior
     thin = POSTERIOR_DEFAULTS["thin"]
-    assert post.samples.shape == (1, 4 * 400 // (2 * thin), 3)  # 4 chains x n_steps / (2 thin)
+    assert post.samples.shape == (1, 16 * 400 // (2 * thin), 3)  # 16 chains for one sounding
     # the prior is the LM search box: the prior box widened by 0.5 box widths (log10)
     np.testing.assert_allclose(post.low, 10 ** (np.log10(trained.space.low) - 0.5 * np.log10(
         trained.space.high / trained.space.low)), rtol=1e-9)
