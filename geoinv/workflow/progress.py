@@ -110,8 +110,8 @@ class TerminalProgress:
         >>> import io
         >>> p = TerminalProgress(io.StringIO())
         >>> p.note("posterior: sampling 104 test_id soundings")
-        >>> p.stream.getvalue()
-        'posterior: sampling 104 test_id soundings\n'
+        >>> p.stream.getvalue().splitlines()
+        ['posterior: sampling 104 test_id soundings']
         """
         self.close()
         self._stream().write(text + "\n")
