@@ -44,16 +44,22 @@ converged, now         0.91        0.83        0.94         0.84
 s / sounding, before   0.22        1.34        0.15         0.16
 s / sounding, now      0.36        1.18        0.29         0.36
 coverage 90 %, now     0.86-0.905  0.82-0.865  0.875-0.91   0.76-0.87
+s / sounding, final    0.32        0.60-0.65   0.27-0.29    0.32
 =====================  ==========  ==========  ===========  ===========
 
+"final": the same run after the VES ray quadrature became ~25 times cheaper
+(2026-11-30, load average 1.0; converged 0.91 / 0.82 / 0.94 / 0.84, coverage
+0.87-0.905 / 0.81-0.87 / 0.865-0.91 / 0.76-0.87 including S_2, T_2, DZ_2).
+
 ves_3layer ID coverage per quantity: rho_1 0.905, rho_2 0.895, rho_3 0.875,
-h_1 0.895, h_2 0.86, S_2 0.895, T_2 0.89; on H-type soundings S_2 is 0.04
+h_1 0.895, h_2 0.86, S_2 0.895, T_2 0.89 (final run: 0.905, 0.89, 0.875,
+0.895, 0.87, 0.885, 0.89); on H-type soundings S_2 is 0.04
 decade wide against 0.49 (rho_2) and 0.54 (h_2), on K-type T_2 0.05 against
 0.72 and 0.81.  mt_3layer: H-type S_2 0.06 decade against 0.15 and 0.21 (MT
 does not resolve a thin resistor: K-type T_2 1.4 decades).  ves_3layer OOD
-is slow because the widened box reaches models the VES filter hands to its
-slower contour integration (the forward model, not the sampler: 19 ms per
-step against 4 ms ID).  Stretch move, 12 walkers, on the first 100
+is slower because the widened box reaches models the VES filter hands to its
+contour integration (the forward model, not the sampler; 1.2 s per sounding
+before that integration was made cheaper, 0.6 s after).  Stretch move, 12 walkers, on the first 100
 ves_3layer ID soundings (earlier settings): 3 % converged with 170,000
 forward calls per sounding (DE-MCz: 60 % with 38,000).
 
