@@ -258,11 +258,11 @@ def sample_posterior(forward, space, data, sigma, start, *,
     ``8 n_params n_chains (2 n_steps / thin + max_steps / 10)`` bytes per
     sounding, 1.3 MB with the defaults and five parameters: sample a large
     survey in batches of a few hundred soundings (and join the results with
-    :meth:`PosteriorResult.concatenate`).  Time: 100 soundings together took
-    0.36 s each on ves_3layer, 0.29 s on mt_3layer, on two cores shared with
-    other jobs (load average 1.1-1.4; benchmarks/bench_posterior.py); 1.2 s
-    on ves_3layer OOD, where the widened box reaches models whose VES
-    forward computation is slower.
+    :meth:`PosteriorResult.concatenate`; ``POSTERIOR_BATCH``).  Time: 100
+    soundings together took 0.32 s each on ves_3layer, 0.27-0.29 s on
+    mt_3layer (two cores, load average 1; benchmarks/bench_posterior.py);
+    0.6 s on ves_3layer OOD, where the widened box reaches steep-contrast
+    models whose VES forward computation is slower.
 
     Examples
     --------
