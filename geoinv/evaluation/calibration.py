@@ -47,7 +47,8 @@ import pandas as pd
 from scipy.stats import norm
 
 from .._checks import check_float
-from ..inversion.equivalence import dar_zarrouk, dar_zarrouk_names, layer_count
+from ..inversion.equivalence import (dar_zarrouk, dar_zarrouk_names, layered,
+                                     resolved_is_conductance)
 from ..inversion.likelihood import linearised_covariance
 from .metrics import declared_scale
 
@@ -100,14 +101,6 @@ def _frame(rows, split):
     return pd.DataFrame([(split, q, m, v) for q, m, v in rows], columns=_COLUMNS)
 
 
-def _layered(names):
-    """Number of layers if ``names`` is a layered model, else None."""
-    try:
-        return layer_count(len(names), names)
-    except ValueError:
-        return None
-
-
 def posterior_calibration(posterior, true_models, split, level=0.9):
     """``coverage_L@posterior`` and ``median_width_L@posterior`` rows of one split.
 
@@ -131,7 +124,7 @@ def posterior_calibration(posterior, true_models, split, level=0.9):
     q = [(1 - level) / 2, (1 + level) / 2]
     low, high = np.quantile(posterior.samples, q, axis=1)
     rows = interval_rows(true, low, high, posterior.names, posterior.log, "posterior", level)
-    n_layers = _layered(posterior.names)
+    n_layers = layered(posterior.names)
     if n_layers is not None and n_layers > 1:
         bounds = [np.quantile(derived, q, axis=1) for derived in dar_zarrouk(posterior.samples)]
         rows += _dar_zarrouk_rows(true, bounds, n_layers, "posterior", level)
@@ -148,8 +141,7 @@ def _dar_zarrouk_rows(true_models, bounds, n_layers, method, level):
     for (low, high), truth, names in zip(bounds, truths, dar_zarrouk_names(n_layers)):
         rows += interval_rows(truth, low, high, names, True, method, level)
     (s_low, s_high), (t_low, t_high) = bounds
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):   # unresolved: inf
-        use_s = np.log10(s_high) - np.log10(s_low) <= np.log10(t_high) - np.log10(t_low)
+    use_s = resolved_is_conductance(s_low, s_high, t_low, t_high)
     pick = lambda a, b: np.where(use_s, a, b)        # noqa: E731
     return rows + interval_rows(pick(*truths), pick(s_low, t_low), pick(s_high, t_high),
                                 [f"DZ_{i}" for i in range(1, n_layers)], True, method, level)
@@ -206,7 +198,7 @@ def ensemble_calibration(members, true_models, space, split, level=0.9):
     x = declared_scale(members, space.log)
     low, high = gaussian_intervals(x.mean(axis=0), x.std(axis=0, ddof=1), space.log, level)
     rows = interval_rows(true, low, high, space.names, space.log, "ensemble", level)
-    n_layers = _layered(space.names)
+    n_layers = layered(space.names)
     if n_layers is not None and n_layers > 1:
         bounds = []
         for derived in dar_zarrouk(members):
@@ -245,7 +237,7 @@ def linearised_calibration(forward, space, data, sigma, models, true_models, spl
     sd = np.sqrt(np.einsum("nii->ni", cov))
     low, high = gaussian_intervals(declared_scale(models, space.log), sd, space.log, level)
     rows = interval_rows(true, low, high, space.names, space.log, "linearised", level)
-    n_layers = _layered(space.names)
+    n_layers = layered(space.names)
     if n_layers is not None and n_layers > 1:
         n = n_layers
         # d log10(h / rho) and d log10(h rho) per unit of the declared scale

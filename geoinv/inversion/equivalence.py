@@ -52,8 +52,9 @@ from scipy.stats import chi2 as chi2_distribution
 from .._checks import check_float
 from .likelihood import chi_square
 
-__all__ = ["layer_count", "dar_zarrouk", "dar_zarrouk_names", "dar_zarrouk_frame",
-           "equivalence_bound", "EquivalenceLimits", "equivalence_limits"]
+__all__ = ["layer_count", "layered", "dar_zarrouk", "dar_zarrouk_names", "dar_zarrouk_frame",
+           "resolved_is_conductance", "equivalence_bound", "EquivalenceLimits",
+           "equivalence_limits"]
 
 _BISECTIONS = 12
 
@@ -85,6 +86,43 @@ def layer_count(n_params, names=None):
         raise ValueError(f"Dar Zarrouk quantities need a layered model [{', '.join(expected)}]; "
                          f"got [{', '.join(names)}]")
     return n
+
+
+def layered(names):
+    """Number of layers N if ``names`` are those of a layered model, else None.
+
+    >>> layered(["rho_1", "rho_2", "h_1"]), layered(["x0", "z", "R"])
+    (2, None)
+    """
+    try:
+        return layer_count(len(names), names)
+    except ValueError:
+        return None
+
+
+def resolved_is_conductance(s_low, s_high, t_low, t_high):
+    """Whether S_i (rather than T_i) is what the data resolve: its interval is no wider.
+
+    The one rule by which a layer's Dar Zarrouk parameter is named from
+    intervals alone (no truth needed): a conductive thin layer is seen
+    through S = h / rho, a resistive one through T = h rho, and the one the
+    data fix has the narrower interval in decades.
+
+    Parameters
+    ----------
+    s_low, s_high, t_low, t_high : array_like, broadcastable
+        Interval bounds of S_i (S) and T_i (ohm.m^2), > 0; an unresolved
+        bound may be 0 or inf.
+
+    Returns
+    -------
+    ndarray of bool
+
+    >>> resolved_is_conductance([0.1, 0.1], [0.12, 1.0], [10.0, 10.0], [100.0, 11.0]).tolist()
+    [True, False]
+    """
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):   # unresolved: inf
+        return (np.log10(s_high) - np.log10(s_low)) <= (np.log10(t_high) - np.log10(t_low))
 
 
 def dar_zarrouk(models):

@@ -45,7 +45,7 @@ import pandas as pd
 from ..forward import make_forward
 from ..prior.model_space import as_generator
 from .equivalence import (EquivalenceLimits, dar_zarrouk_frame, equivalence_limits,
-                          layer_count)
+                          layered)
 from .least_squares import damped_least_squares
 from .likelihood import chi_square
 from .misfit import data_misfit, simulate_valid
@@ -139,11 +139,7 @@ class SurveyInversion:
     @property
     def layered(self):
         """True if the parameters are those of a layered earth ``[rho_1.., h_1..]``."""
-        try:
-            layer_count(len(self.names), self.names)
-        except ValueError:
-            return False
-        return True
+        return layered(self.names) is not None
 
     def to_frame(self):
         """One row per sounding: position, models, misfits, OOD verdict, std, posterior.

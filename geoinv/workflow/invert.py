@@ -35,7 +35,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..forward import LayeredForward
-from ..inversion.equivalence import equivalence_bound
+from ..inversion.equivalence import equivalence_bound, resolved_is_conductance
 from ..inversion.field import POSTERIOR_LEVEL, invert_survey
 from ..inversion.posterior import POSTERIOR_DEFAULTS
 from .report import _markdown_table
@@ -317,7 +317,8 @@ def _dar_zarrouk_lines(result, frame, pct):
         for i in range(1, n):
             width = {q: np.log10(row[f"{q}_high_{pct}"] / row[f"{q}_low_{pct}"])
                      for q in (f"S_{i}", f"T_{i}", f"rho_{i}", f"h_{i}")}
-            fixed = f"S_{i}" if width[f"S_{i}"] < width[f"T_{i}"] else f"T_{i}"
+            fixed = f"S_{i}" if resolved_is_conductance(
+                *(row[f"{q}_{i}_{k}_{pct}"] for q in "ST" for k in ("low", "high"))) else f"T_{i}"
             rows.append({"sounding": sid, "layer": i,
                          "S (S)": _interval(*(row[f"S_{i}_{k}"] for k in
                                               ("median", f"low_{pct}", f"high_{pct}"))),

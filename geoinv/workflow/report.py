@@ -20,7 +20,7 @@ from ..evaluation.metrics import FIT_FRACTION, FIT_THRESHOLD, metric_key, simula
 __all__ = ["write_figures", "write_report", "header", "example_indices", "training_summary",
            "network_figures", "reconstruction_figures", "network_section", "ood_section",
            "comparison_figures", "comparison_section", "profile_figures", "profile_section",
-           "posterior_figures", "posterior_section"]
+           "posterior_figures", "posterior_section", "reconstruction_inputs"]
 
 SPLITS = ("test_id", "test_ood")
 SPLIT_TITLES = {"test_id": "in distribution (ID)", "test_ood": "out of distribution (OOD)"}
@@ -216,13 +216,7 @@ def posterior_figures(scenario, datasets, context, posteriors, shown, starts):
         File name -> ``((width, height), draw)``.
     """
     figures = {}
-    comparisons = context.get("comparisons")
-    if comparisons is not None:
-        predictions = {s: c.results["network"].models for s, c in comparisons.items()}
-        misfits = {s: c.results["network"].rms for s, c in comparisons.items()}
-        refined = {s: c.results["network_lm"] for s, c in comparisons.items()}
-    else:
-        predictions, misfits, refined = context["predictions"], context["misfits"], None
+    predictions, misfits, refined = reconstruction_inputs(context)
     bands = {"posterior": {}}
     for split, (idx, post) in posteriors.items():
         band = np.full((_BAND_DRAWS, len(datasets[split]), post.samples.shape[2]), np.nan)
@@ -248,6 +242,27 @@ def posterior_figures(scenario, datasets, context, posteriors, shown, starts):
             (15, 4.8 * len(panels)),
             _posterior_drawer(scenario.forward, panels, split, post.low, post.high))
     return figures
+
+
+def reconstruction_inputs(context):
+    """The network's models, misfits and network -> LM results the reconstructions draw.
+
+    From the method comparison when the run made one (whose reconstructions
+    a later stage redraws), else the network's own evaluation; the examples
+    are picked along these misfits (:func:`example_indices`).
+
+    Returns
+    -------
+    predictions, misfits : dict of str to ndarray
+        Per test split.
+    refined : dict of str to MethodResult, or None
+    """
+    comparisons = context.get("comparisons")
+    if comparisons is None:
+        return context["predictions"], context["misfits"], None
+    return ({s: c.results["network"].models for s, c in comparisons.items()},
+            {s: c.results["network"].rms for s, c in comparisons.items()},
+            {s: c.results["network_lm"] for s, c in comparisons.items()})
 
 
 def _posterior_drawer(forward, panels, split, low, high):

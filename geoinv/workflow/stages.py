@@ -40,7 +40,7 @@ from ..evaluation.metrics import (FIT_FRACTION, FIT_THRESHOLD, METRIC_COLUMNS, d
                                   detection_metrics, evaluate, metric_key, misfit_metrics,
                                   parameter_metrics, simulate_valid)
 from ..inversion import NetworkInversion, OODDetector
-from ..inversion.equivalence import dar_zarrouk_frame
+from ..inversion.equivalence import dar_zarrouk_frame, layered
 from ..inversion.posterior import (POSTERIOR_BATCH, PosteriorResult, chains_for,
                                    sample_posterior)
 from ..inversion.profile import invert_profile, profile_models, simulate_profile
@@ -281,11 +281,12 @@ def posterior(context):
     rng = (context["streams"]["posterior"] if cfg.seed is None
            else np.random.default_rng(cfg.seed))
     n_examples = scenario.report.n_examples
+    _, misfits, _ = report.reconstruction_inputs(context)     # the examples drawn
     posteriors, metrics, columns, starts, shown, seconds = {}, [], {}, {}, {}, {}
     for split in SPLITS:
         ds = datasets[split]
         n = min(cfg.n_soundings, len(ds))
-        shown[split] = report.example_indices(context["misfits"][split], n_examples)
+        shown[split] = report.example_indices(misfits[split], n_examples)
         idx = np.union1d(np.arange(n), shown[split])      # the first n come first
         # network -> LM to the least-squares minimum (the comparison stops at RMS 1): the
         # chains' start and the point of the linearised covariance, as in geoinv invert
@@ -338,10 +339,8 @@ def _sample_batches(forward, space, data, sigma, start, rng, **options):
 def _posterior_columns(post, idx, n_rows, level):
     """predictions.csv columns ``post_<name>_median/_low_L/_high_L``; NaN where not sampled."""
     frame = post.to_frame(level)
-    try:
+    if layered(post.names):      # S_i, T_i of a layered model
         frame = pd.concat([frame, dar_zarrouk_frame(post, level)], axis=1)
-    except ValueError:           # not a layered model: no S_i, T_i
-        pass
     keep = [c for c in frame.columns if c.rsplit("_", 1)[-1] in ("median", f"{100 * level:g}")]
     keep += ["converged"]
     out = pd.DataFrame(index=np.arange(n_rows), columns=[f"post_{c}" for c in keep],
